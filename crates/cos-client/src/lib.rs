@@ -1,3 +1,8 @@
 //! `cos-client`: the Tencent Cloud COS client.
-//!
-//! This crate is being built; see the workspace README for the crate map.
+
+mod crc64;
+pub mod model;
+pub mod transport;
+mod xml;
+
+pub use crc64::{Crc64, crc64, crc64_combine};

@@ -1,0 +1,540 @@
+//! The client, the request pipeline and the retry loop.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::{Bytes, BytesMut};
+use cos_types::{BucketName, ClientErrorKind, Error, ObjectKey, Result, ServiceError};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use tokio::io::AsyncWriteExt;
+use tracing::Instrument;
+
+use crate::body::PutBody;
+use crate::bucket::Bucket;
+use crate::config::{Addressing, ClientBuilder, Config};
+use crate::credentials::ProvideCredentials;
+use crate::download::{DownloadCheck, ObjectStream, next_chunk};
+use crate::error::{client_error, client_error_with, from_transport, invalid_input};
+use crate::model::{ListBucketsOutput, header_str};
+use crate::transport::{ResponseBody, Transport, TransportError};
+use crate::url::{encode_query, object_path};
+use crate::xml;
+
+/// How much of an error body is read (the rest is dropped with the connection).
+pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// A COS client: cheap to clone (an `Arc` inside), `Send + Sync`.
+///
+/// ```no_run
+/// # async fn run() -> cos_types::Result<()> {
+/// let client = cos_client::Client::builder()
+///     .region("ap-guangzhou")
+///     .credentials(cos_client::Credentials::new("AKID...", "secret"))
+///     .build()?;
+/// let bucket = client.bucket("examplebucket-1250000000")?;
+/// bucket.put_object("hello.txt")?.body("hello").send().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) credentials: Arc<dyn ProvideCredentials>,
+    /// Seconds to add to the local clock when signing, learnt from `RequestTimeTooSkewed`.
+    pub(crate) clock_offset: AtomicI64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("region", &self.inner.config.region)
+            .field("endpoint", &self.inner.config.endpoint)
+            .field("addressing", &self.inner.config.addressing)
+            .field("transport", &self.inner.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an operation sends.
+pub(crate) struct Operation {
+    pub(crate) name: &'static str,
+    pub(crate) method: Method,
+    pub(crate) bucket: Option<BucketName>,
+    pub(crate) key: Option<ObjectKey>,
+    pub(crate) query: Vec<(&'static str, Option<String>)>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<PutBody>,
+    /// Whether a request that may have reached the server can be sent again.
+    pub(crate) idempotent: bool,
+    /// Copy, UploadPartCopy and Complete can answer 200 with an `<Error>` body.
+    pub(crate) error_root_on_success: bool,
+    /// Compare the sent body's CRC-64 with the `x-cos-hash-crc64ecma` answer.
+    pub(crate) verify_upload: bool,
+    /// A GET of object data: check its length, and its CRC-64 when it is the whole object.
+    pub(crate) download: bool,
+}
+
+impl Operation {
+    pub(crate) fn new(name: &'static str, method: Method) -> Self {
+        Operation {
+            name,
+            method,
+            bucket: None,
+            key: None,
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent: true,
+            error_root_on_success: false,
+            verify_upload: false,
+            download: false,
+        }
+    }
+
+    fn replayable(&self) -> bool {
+        self.body.as_ref().is_none_or(PutBody::is_replayable)
+    }
+}
+
+/// Where a successful response body goes.
+pub(crate) enum Sink<'a> {
+    /// Read it into memory (errors mid-body are retried).
+    Buffer,
+    /// Hand it to the caller as a stream once the head arrived.
+    Stream,
+    /// Write it to this file (through a temporary file renamed into place when complete).
+    File(&'a Path),
+}
+
+/// A successful answer.
+pub(crate) struct Answer {
+    pub(crate) parts: http::response::Parts,
+    pub(crate) payload: Payload,
+}
+
+pub(crate) enum Payload {
+    Bytes(Bytes),
+    Stream(ObjectStream),
+    File(u64),
+}
+
+impl Answer {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match &self.payload {
+            Payload::Bytes(bytes) => bytes,
+            _ => &[],
+        }
+    }
+}
+
+struct Failure {
+    error: Error,
+    server_date: Option<SystemTime>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure { error, server_date: None }
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+impl Client {
+    /// Settings for a new client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Client { inner: Arc::new(inner) }
+    }
+
+    /// A handle on a bucket, its name (`<name>-<appid>`) validated.
+    pub fn bucket(&self, name: &str) -> Result<Bucket> {
+        let name: BucketName =
+            name.parse().map_err(|e| invalid_input(format!("bucket name {name:?}: {e}")))?;
+        Ok(Bucket::new(self.clone(), name))
+    }
+
+    /// GET Service: the buckets of the account.
+    pub async fn list_buckets(&self) -> Result<ListBucketsOutput> {
+        let answer = self.execute(Operation::new("ListBuckets", Method::GET), Sink::Buffer).await?;
+        xml::list_buckets(answer.bytes()).map_err(|e| decode_error("ListBuckets", e))
+    }
+
+    /// The clock offset (seconds added to the local clock when signing) learnt from the server.
+    pub fn clock_offset(&self) -> i64 {
+        self.inner.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Sets the clock offset used when signing (seconds added to the local clock).
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.inner.clock_offset.store(seconds, Ordering::Relaxed);
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub(crate) fn credentials(&self) -> &Arc<dyn ProvideCredentials> {
+        &self.inner.credentials
+    }
+
+    /// Signing time: local time plus the learnt offset.
+    pub(crate) fn now(&self) -> i64 {
+        unix_now() + self.clock_offset()
+    }
+
+    /// `(scheme, authority, path)` of a request for `bucket`/`key`.
+    pub(crate) fn locate(&self, bucket: Option<&BucketName>, key: Option<&ObjectKey>) -> (String, String, String) {
+        let config = &self.inner.config;
+        let scheme = config.endpoint.scheme.clone();
+        let key_path = key.map(|k| object_path(k.as_ref())).unwrap_or_else(|| "/".to_owned());
+        let Some(bucket) = bucket else {
+            let authority = config
+                .endpoint
+                .authority
+                .clone()
+                .unwrap_or_else(|| "service.cos.myqcloud.com".to_owned());
+            return (scheme, authority, "/".to_owned());
+        };
+        let bucket = bucket.as_ref();
+        match (&config.endpoint.authority, config.addressing) {
+            (None, _) => {
+                let region = config.region.as_ref().map(|r| r.as_ref().to_owned()).unwrap_or_default();
+                (scheme, format!("{bucket}.cos.{region}.myqcloud.com"), key_path)
+            }
+            (Some(authority), Addressing::PathStyle) => {
+                let path = match key {
+                    Some(_) => format!("/{bucket}{key_path}"),
+                    None => format!("/{bucket}"),
+                };
+                (scheme, authority.clone(), path)
+            }
+            (Some(authority), Addressing::BucketDomain) => (scheme, authority.clone(), key_path),
+            (Some(authority), _) => (scheme, format!("{bucket}.{authority}"), key_path),
+        }
+    }
+
+    fn build_request(
+        &self,
+        op: &Operation,
+        body: crate::transport::Body,
+        retry: bool,
+    ) -> Result<http::Request<crate::transport::Body>> {
+        let (scheme, authority, path) = self.locate(op.bucket.as_ref(), op.key.as_ref());
+        let mut uri = format!("{scheme}://{authority}{path}");
+        if !op.query.is_empty() {
+            uri.push('?');
+            uri.push_str(&encode_query(&op.query));
+        }
+        let mut request = http::Request::builder()
+            .method(op.method.clone())
+            .uri(&uri)
+            .body(body)
+            .map_err(|e| client_error_with(ClientErrorKind::InvalidInput, op.name, e))?;
+        let headers = request.headers_mut();
+        for (name, value) in &op.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        headers.insert(
+            http::header::HOST,
+            HeaderValue::from_str(&authority).map_err(|e| client_error_with(ClientErrorKind::InvalidInput, op.name, e))?,
+        );
+        headers.insert(http::header::USER_AGENT, self.inner.config.user_agent.clone());
+        let length = request.body().len().unwrap_or(0);
+        if length > 0 || matches!(op.method, Method::PUT | Method::POST) {
+            request.headers_mut().insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+        if retry {
+            request.headers_mut().insert("x-cos-sdk-retry", HeaderValue::from_static("true"));
+        }
+        Ok(request)
+    }
+
+    /// Runs `op` with retries. The only loop that retries and the only place that sleeps.
+    pub(crate) async fn execute(&self, op: Operation, sink: Sink<'_>) -> Result<Answer> {
+        let span = tracing::info_span!(
+            "cos",
+            operation = op.name,
+            bucket = op.bucket.as_ref().map(|b| b.as_ref().to_owned()).unwrap_or_default(),
+            key = op.key.as_ref().map(|k| k.as_ref().to_owned()).unwrap_or_default(),
+        );
+        let run = self.retry_loop(&op, &sink);
+        let result = match self.inner.config.operation_timeout {
+            Some(limit) => match tokio::time::timeout(limit, run).instrument(span).await {
+                Ok(result) => result,
+                Err(_) => Err(client_error(
+                    ClientErrorKind::Timeout,
+                    format!("{}: the operation took longer than {limit:?}", op.name),
+                )),
+            },
+            None => run.instrument(span).await,
+        };
+        if let (Err(_), Sink::File(destination)) = (&result, &sink) {
+            // never leave a partial download behind under a temporary name
+            let _ = tokio::fs::remove_file(partial_path(destination)).await;
+        }
+        result
+    }
+
+    async fn retry_loop(&self, op: &Operation, sink: &Sink<'_>) -> Result<Answer> {
+        let policy = &self.inner.config.retry;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut skew_corrected = false;
+        loop {
+            attempt += 1;
+            let span = tracing::debug_span!(
+                "attempt",
+                n = attempt,
+                request_id = tracing::field::Empty,
+                status = tracing::field::Empty
+            );
+            let failure = match self.attempt(op, sink, attempt > 1).instrument(span).await {
+                Ok(answer) => return Ok(answer),
+                Err(failure) => failure,
+            };
+            let error = failure.error;
+            let skewed = error.as_service().is_some_and(|s| s.code() == "RequestTimeTooSkewed");
+            if skewed && !skew_corrected && let Some(server) = failure.server_date {
+                let server = server.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+                let offset = server - unix_now();
+                tracing::warn!(offset, "the server's clock differs from ours; signing with its time");
+                self.set_clock_offset(offset);
+                skew_corrected = true;
+                if op.replayable() {
+                    // a correction, not a retry of a transient failure: no backoff, no attempt budget
+                    continue;
+                }
+            }
+            if !error.is_retryable() {
+                return Err(error);
+            }
+            let transport_error_before_sending =
+                error.as_client().is_some_and(|c| c.kind() == ClientErrorKind::Connect);
+            if !op.idempotent && !transport_error_before_sending && !error.is_throttled() {
+                tracing::debug!(%error, "not retried: the request is not idempotent");
+                return Err(error);
+            }
+            if !op.replayable() {
+                tracing::debug!(%error, "not retried: the body is a one-shot stream");
+                return Err(not_replayable(op.name, error));
+            }
+            if attempt >= policy.attempts() {
+                tracing::debug!(%error, attempt, "giving up: no attempts left");
+                return Err(error);
+            }
+            let delay = policy.backoff(attempt);
+            if policy.budget().is_some_and(|budget| started.elapsed() + delay > budget) {
+                tracing::debug!(%error, "giving up: the retry time budget is spent");
+                return Err(error);
+            }
+            tracing::debug!(%error, ?delay, attempt, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(&self, op: &Operation, sink: &Sink<'_>, retry: bool) -> Result<Answer, Failure> {
+        let credentials = self.inner.credentials.provide_credentials().await?;
+        let opened = match &op.body {
+            None => None,
+            Some(body) => match body.open().await {
+                Ok(Some(opened)) => Some(opened),
+                Ok(None) => {
+                    return Err(client_error(
+                        ClientErrorKind::InvalidInput,
+                        format!("{}: the body is a one-shot stream that was already sent", op.name),
+                    )
+                    .into());
+                }
+                Err(e) => {
+                    return Err(client_error_with(
+                        ClientErrorKind::Io,
+                        format!("{}: cannot read the upload body", op.name),
+                        e,
+                    )
+                    .into());
+                }
+            },
+        };
+        let (body, upload_crc) = match opened {
+            Some(opened) => (opened.body, Some(opened.crc)),
+            None => (crate::transport::Body::empty(), None),
+        };
+        let mut request = self.build_request(op, body, retry)?;
+        let now = self.now() as u64;
+        let key_time = cos_sign::KeyTime::new(now.saturating_sub(60), now + self.inner.config.signature_validity.as_secs());
+        cos_sign::sign(&mut request, &credentials, key_time);
+
+        let send = self.inner.transport.send(request);
+        let response = match self.inner.config.attempt_timeout {
+            Some(limit) => match tokio::time::timeout(limit, send).await {
+                Ok(result) => result,
+                Err(_) => Err(TransportError::timeout(format!("no response within {limit:?}"))),
+            },
+            None => send.await,
+        }
+        .map_err(|e| from_transport(op.name, e))?;
+        let (parts, mut body) = response.into_parts();
+        let span = tracing::Span::current();
+        span.record("status", parts.status.as_u16());
+        if let Some(id) = header_str(&parts.headers, "x-cos-request-id") {
+            span.record("request_id", id);
+        }
+        let server_date =
+            header_str(&parts.headers, "date").and_then(|d| httpdate::parse_http_date(d).ok());
+        let stall = self.inner.config.read_stall_timeout;
+
+        if !parts.status.is_success() {
+            let raw = read_bounded(&mut body, ERROR_BODY_LIMIT, stall).await;
+            let error = ServiceError::from_response(parts.status, &parts.headers, raw);
+            return Err(Failure { error: error.into(), server_date });
+        }
+
+        if op.verify_upload && self.inner.config.verify_crc64 {
+            check_upload_crc(op.name, &parts.headers, upload_crc.and_then(|slot| slot.get()))?;
+        }
+
+        let check = if op.download {
+            Some(DownloadCheck::new(&parts, self.inner.config.verify_crc64))
+        } else {
+            None
+        };
+        let payload = match sink {
+            Sink::Stream => {
+                let stream = ObjectStream::new(op.name, body, check, stall);
+                Payload::Stream(stream)
+            }
+            Sink::Buffer => {
+                let bytes = read_all(op.name, &mut body, stall, check).await?;
+                if op.error_root_on_success && xml::root_name(&bytes).as_deref() == Some("Error") {
+                    let error = ServiceError::from_response(parts.status, &parts.headers, bytes);
+                    return Err(Failure { error: error.into(), server_date });
+                }
+                Payload::Bytes(bytes)
+            }
+            Sink::File(destination) => {
+                let written = write_file(op.name, &mut body, stall, check, destination).await?;
+                Payload::File(written)
+            }
+        };
+        Ok(Answer { parts, payload })
+    }
+}
+
+fn not_replayable(operation: &'static str, error: Error) -> Error {
+    match error.as_client().map(|c| c.kind()) {
+        Some(kind) => client_error_with(
+            kind,
+            format!("{operation}: failed and not retried, because its body is a one-shot stream that cannot be sent again"),
+            error,
+        ),
+        // a service answer stays a service error (status, code, request id are what matter)
+        None => error,
+    }
+}
+
+pub(crate) fn decode_error(operation: &'static str, error: xml::XmlError) -> Error {
+    client_error_with(ClientErrorKind::Decode, format!("{operation}: cannot read the response"), error)
+}
+
+fn check_upload_crc(operation: &'static str, headers: &HeaderMap, sent: Option<u64>) -> Result<()> {
+    let (Some(sent), Some(stored)) = (sent, crate::model::crc64_header(headers)) else {
+        return Ok(());
+    };
+    if sent != stored {
+        return Err(client_error(
+            ClientErrorKind::Integrity,
+            format!(
+                "{operation}: the uploaded data's CRC-64 is {sent}, but COS stored {stored} (x-cos-hash-crc64ecma); the object is corrupt"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn read_bounded(body: &mut ResponseBody, limit: usize, stall: Option<Duration>) -> Bytes {
+    let mut out = BytesMut::new();
+    while out.len() < limit {
+        match next_chunk(body, stall).await {
+            Some(Ok(chunk)) => {
+                let room = limit - out.len();
+                out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            // what arrived before the break is all there is to report
+            Some(Err(_)) | None => break,
+        }
+    }
+    out.freeze()
+}
+
+async fn read_all(
+    operation: &'static str,
+    body: &mut ResponseBody,
+    stall: Option<Duration>,
+    mut check: Option<DownloadCheck>,
+) -> Result<Bytes> {
+    let mut chunks: Vec<Bytes> = Vec::new();
+    while let Some(chunk) = next_chunk(body, stall).await {
+        let chunk = chunk.map_err(|e| from_transport(operation, e))?;
+        if let Some(check) = &mut check {
+            check.update(&chunk);
+        }
+        chunks.push(chunk);
+    }
+    if let Some(check) = &check {
+        check.finish(operation)?;
+    }
+    Ok(match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.pop().unwrap_or_default(),
+        _ => chunks.concat().into(),
+    })
+}
+
+pub(crate) fn partial_path(destination: &Path) -> PathBuf {
+    let mut name = destination.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".cos-partial");
+    destination.with_file_name(name)
+}
+
+async fn write_file(
+    operation: &'static str,
+    body: &mut ResponseBody,
+    stall: Option<Duration>,
+    mut check: Option<DownloadCheck>,
+    destination: &Path,
+) -> Result<u64> {
+    let io_error = |context: &str, e: std::io::Error| {
+        client_error_with(ClientErrorKind::Io, format!("{operation}: {context} {}", destination.display()), e)
+    };
+    let partial = partial_path(destination);
+    let mut file = tokio::fs::File::create(&partial).await.map_err(|e| io_error("cannot create", e))?;
+    let mut written = 0u64;
+    while let Some(chunk) = next_chunk(body, stall).await {
+        let chunk = chunk.map_err(|e| from_transport(operation, e))?;
+        if let Some(check) = &mut check {
+            check.update(&chunk);
+        }
+        file.write_all(&chunk).await.map_err(|e| io_error("cannot write", e))?;
+        written += chunk.len() as u64;
+    }
+    if let Some(check) = &check {
+        check.finish(operation)?;
+    }
+    file.flush().await.map_err(|e| io_error("cannot write", e))?;
+    file.sync_all().await.map_err(|e| io_error("cannot sync", e))?;
+    drop(file);
+    tokio::fs::rename(&partial, destination).await.map_err(|e| io_error("cannot move the download to", e))?;
+    Ok(written)
+}
