@@ -1,0 +1,2 @@
+//! Benchmark placeholder; the real one follows.
+fn main() {}
