@@ -303,53 +303,44 @@ enum Collected<'a> {
 }
 
 impl<'a> Collected<'a> {
-    fn push(&mut self, piece: &'a str) {
+    fn push(&mut self, piece: &'a str, source: &str) {
         match self {
             // Leading whitespace is trimmed anyway: dropping it keeps `\n<![CDATA[x]]>` borrowed.
             Collected::Nothing if piece.trim().is_empty() => {}
             Collected::Nothing => *self = Collected::One(piece),
-            Collected::One(first) => {
-                let mut built = String::with_capacity(first.len() + piece.len());
-                built.push_str(first);
-                built.push_str(piece);
-                *self = Collected::Built(built);
-            }
-            Collected::Built(built) => built.push_str(piece),
+            _ => self.built(piece, source).push_str(piece),
         }
     }
 
-    fn push_cow(&mut self, piece: Cow<'a, str>) {
+    fn push_cow(&mut self, piece: Cow<'a, str>, source: &str) {
         match piece {
-            Cow::Borrowed(piece) => self.push(piece),
-            Cow::Owned(piece) => self.push_owned(&piece),
+            Cow::Borrowed(piece) => self.push(piece, source),
+            Cow::Owned(piece) => self.built(&piece, source).push_str(&piece),
         }
     }
 
-    fn push_char(&mut self, c: char) {
-        let mut buf = [0; 4];
-        let encoded: &str = c.encode_utf8(&mut buf);
-        match self {
-            Collected::Built(built) => built.push(c),
-            Collected::Nothing => *self = Collected::Built(encoded.to_owned()),
-            Collected::One(first) => {
-                let mut built = String::with_capacity(first.len() + 4);
-                built.push_str(first);
-                built.push(c);
-                *self = Collected::Built(built);
-            }
+    /// The value as a string being built, with room for the rest of the element.
+    ///
+    /// Unescaping only shrinks text, so the source up to the next end tag bounds the
+    /// value's length: one allocation covers the whole field.
+    fn built(&mut self, next: &str, source: &str) -> &mut String {
+        if let Collected::Built(built) = self {
+            return built;
         }
-    }
-
-    fn push_owned(&mut self, piece: &str) {
+        let first = match self {
+            Collected::One(first) => *first,
+            _ => "",
+        };
+        let from = span_in(source, if first.is_empty() { next } else { first })
+            .map_or(0, |span| span.start);
+        let rest = source.as_bytes().get(from..).unwrap_or_default();
+        let bound = memchr::memmem::find(rest, b"</").unwrap_or(rest.len());
+        let mut built = String::with_capacity(bound.max(first.len() + next.len() + 4));
+        built.push_str(first);
+        *self = Collected::Built(built);
         match self {
-            Collected::Built(built) => built.push_str(piece),
-            Collected::Nothing => *self = Collected::Built(piece.to_owned()),
-            Collected::One(first) => {
-                let mut built = String::with_capacity(first.len() + piece.len());
-                built.push_str(first);
-                built.push_str(piece);
-                *self = Collected::Built(built);
-            }
+            Collected::Built(built) => built,
+            _ => unreachable!("just built"),
         }
     }
 
@@ -479,10 +470,14 @@ impl<'a> ErrorReader<'a> {
                         );
                     }
                 }
-                Event::Text(text) if depth > 0 => collected.push_cow(text.into_inner()),
-                Event::CData(cdata) if depth > 0 => collected.push_cow(cdata.into_inner()),
+                Event::Text(text) if depth > 0 => {
+                    collected.push_cow(text.into_inner(), self.source)
+                }
+                Event::CData(cdata) if depth > 0 => {
+                    collected.push_cow(cdata.into_inner(), self.source)
+                }
                 Event::GeneralRef(reference) if depth > 0 => {
-                    push_reference(&mut collected, &reference);
+                    push_reference(&mut collected, &reference, self.source);
                 }
                 Event::Eof => {
                     body.malformed = true;
@@ -544,7 +539,7 @@ fn is_error_name(local_name: &str) -> bool {
 
 /// Decodes `&name;`: the five predefined entities and character references. Anything
 /// else (a DTD entity, an unknown name) is kept as written: nothing is ever expanded.
-fn push_reference(collected: &mut Collected<'_>, reference: &BytesRef<'_>) {
+fn push_reference(collected: &mut Collected<'_>, reference: &BytesRef<'_>, source: &str) {
     let name: &str = reference;
     let predefined = match name {
         "lt" => Some('<'),
@@ -560,14 +555,13 @@ fn push_reference(collected: &mut Collected<'_>, reference: &BytesRef<'_>) {
             .then(|| reference.resolve_char_ref().ok().flatten())
             .flatten()
     });
+    let built = collected.built(reference, source);
     match decoded {
-        Some(c) => collected.push_char(c),
+        Some(c) => built.push(c),
         None => {
-            let mut verbatim = String::with_capacity(name.len() + 2);
-            verbatim.push('&');
-            verbatim.push_str(name);
-            verbatim.push(';');
-            collected.push_owned(&verbatim);
+            built.push('&');
+            built.push_str(name);
+            built.push(';');
         }
     }
 }
