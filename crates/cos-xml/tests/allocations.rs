@@ -66,8 +66,12 @@ fn reader_floor(body: &[u8]) -> usize {
 }
 
 fn vector_body(id: &str) -> Vec<u8> {
-    let path = format!("{}/../../tests/vectors/error_vectors.json", env!("CARGO_MANIFEST_DIR"));
-    let cases: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = format!(
+        "{}/../../tests/vectors/error_vectors.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let case = cases["cases"]
         .as_array()
         .unwrap()
@@ -81,15 +85,26 @@ fn vector_body(id: &str) -> Vec<u8> {
 
 #[test]
 fn typical_cos_body_costs_no_allocation_beyond_the_reader() {
-    for id in ["cos_NoSuchKey", "cos_SignatureDoesNotMatch", "cos_SlowDown", "xml_default_namespace"] {
+    for id in [
+        "cos_NoSuchKey",
+        "cos_SignatureDoesNotMatch",
+        "cos_SlowDown",
+        "xml_default_namespace",
+    ] {
         let body = vector_body(id);
         let floor = reader_floor(&body);
         let (ours, parsed) = allocations(|| parse_and_keep(&body));
         assert!(parsed, "{id}: not read");
         println!("{id}: parse_error {ours} allocations, bare quick-xml reader {floor}");
-        assert!(ours <= floor, "{id}: parse_error allocated {ours} times, the reader alone {floor}");
+        assert!(
+            ours <= floor,
+            "{id}: parse_error allocated {ours} times, the reader alone {floor}"
+        );
         // The floor is the reader's tag-name stack: small and independent of field sizes.
-        assert!(floor <= 4, "{id}: the reader itself allocated {floor} times");
+        assert!(
+            floor <= 4,
+            "{id}: the reader itself allocated {floor} times"
+        );
     }
 }
 
@@ -106,8 +121,18 @@ fn an_escaped_message_allocates_for_that_field_only() {
     );
     let parsed = cos_xml::parse_error(escaped).unwrap();
     assert_eq!(parsed.message(), Some("Tom & Jerry"));
-    assert!(!parsed.field(cos_xml::FieldName::Message).unwrap().is_borrowed());
-    assert!(parsed.field(cos_xml::FieldName::Code).unwrap().is_borrowed());
+    assert!(
+        !parsed
+            .field(cos_xml::FieldName::Message)
+            .unwrap()
+            .is_borrowed()
+    );
+    assert!(
+        parsed
+            .field(cos_xml::FieldName::Code)
+            .unwrap()
+            .is_borrowed()
+    );
 }
 
 /// Parses and checks a field inside the measured region, so nothing is optimised away.

@@ -10,7 +10,10 @@ fn vector_bodies() -> &'static [Vec<u8>] {
 }
 
 fn load_bodies() -> Vec<Vec<u8>> {
-    let path = format!("{}/../../tests/vectors/error_vectors.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../tests/vectors/error_vectors.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let cases: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     cases["cases"]
@@ -120,19 +123,29 @@ proptest! {
 fn every_prefix_keeps_the_fields_completed_before_the_cut() {
     for body in vector_bodies() {
         let body = body.as_slice();
-        let Ok(full) = parse_error(body) else { continue };
+        let Ok(full) = parse_error(body) else {
+            continue;
+        };
         if full.is_malformed() {
             continue;
         }
-        let root_end = body.windows(8).rposition(|w| w.eq_ignore_ascii_case(b"</Error>"));
+        let root_end = body
+            .windows(8)
+            .rposition(|w| w.eq_ignore_ascii_case(b"</Error>"));
         // Every cut of the usual bodies; a sample of cuts of the very large one.
         let step = if body.len() > 4096 { 97 } else { 1 };
         for cut in (0..body.len()).step_by(step) {
             let prefix = &body[..cut];
-            let Ok(partial) = parse_error(prefix) else { continue };
+            let Ok(partial) = parse_error(prefix) else {
+                continue;
+            };
             check_consistent(prefix, &partial);
             if root_end.is_some_and(|end| cut < end + 8) {
-                assert!(partial.is_malformed(), "a cut at {cut} of {} went unnoticed", body.len());
+                assert!(
+                    partial.is_malformed(),
+                    "a cut at {cut} of {} went unnoticed",
+                    body.len()
+                );
             }
             for name in FieldName::ALL {
                 if let Some(field) = partial.field(name) {
