@@ -1,7 +1,7 @@
 //! The bucket handle: bucket operations and the entry points of object operations.
 
 use cos_types::{BucketName, Result};
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{Stream, TryStreamExt};
 use http::Method;
 
 use crate::client::{Client, Operation, Sink, decode_error};

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use cos_types::{BucketName, ClientErrorKind, Error, ObjectKey, Result, ServiceError};
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::{HeaderMap, HeaderValue, Method};
 use tokio::io::AsyncWriteExt;
 use tracing::Instrument;
 
@@ -23,7 +23,7 @@ use crate::url::{encode_query, object_path};
 use crate::xml;
 
 /// How much of an error body is read (the rest is dropped with the connection).
-pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const ERROR_BODY_LIMIT: usize = ServiceError::DEFAULT_BODY_LIMIT;
 
 /// A COS client: cheap to clone (an `Arc` inside), `Send + Sync`.
 ///
@@ -121,7 +121,7 @@ pub(crate) struct Answer {
 pub(crate) enum Payload {
     Bytes(Bytes),
     Stream(ObjectStream),
-    File(u64),
+    File,
 }
 
 impl Answer {
@@ -190,8 +190,8 @@ impl Client {
     }
 
     /// Signing time: local time plus the learnt offset.
-    pub(crate) fn now(&self) -> i64 {
-        unix_now() + self.clock_offset()
+    pub(crate) fn now(&self) -> u64 {
+        u64::try_from(unix_now() + self.clock_offset()).unwrap_or(0)
     }
 
     /// `(scheme, authority, path)` of a request for `bucket`/`key`.
@@ -352,7 +352,7 @@ impl Client {
                 Ok(Some(opened)) => Some(opened),
                 Ok(None) => {
                     return Err(client_error(
-                        ClientErrorKind::InvalidInput,
+                        ClientErrorKind::Body,
                         format!("{}: the body is a one-shot stream that was already sent", op.name),
                     )
                     .into());
@@ -372,9 +372,9 @@ impl Client {
             None => (crate::transport::Body::empty(), None),
         };
         let mut request = self.build_request(op, body, retry)?;
-        let now = self.now() as u64;
-        let key_time = cos_sign::KeyTime::new(now.saturating_sub(60), now + self.inner.config.signature_validity.as_secs());
-        cos_sign::sign(&mut request, &credentials, key_time);
+        let key_time = cos_sign::KeyTime::starting_at(self.now(), self.inner.config.signature_validity);
+        cos_sign::try_sign(&mut request, &credentials, key_time, &cos_sign::HeaderPolicy::cos_default())
+            .map_err(|e| client_error_with(ClientErrorKind::Credentials, op.name, e))?;
 
         let send = self.inner.transport.send(request);
         let response = match self.inner.config.attempt_timeout {
@@ -396,8 +396,12 @@ impl Client {
         let stall = self.inner.config.read_stall_timeout;
 
         if !parts.status.is_success() {
-            let raw = read_bounded(&mut body, ERROR_BODY_LIMIT, stall).await;
-            let error = ServiceError::from_response(parts.status, &parts.headers, raw);
+            let (raw, cut) = read_bounded(&mut body, ERROR_BODY_LIMIT, stall).await;
+            let error = if cut {
+                ServiceError::from_truncated_response(parts.status, &parts.headers, raw)
+            } else {
+                ServiceError::from_response(parts.status, &parts.headers, raw)
+            };
             return Err(Failure { error: error.into(), server_date });
         }
 
@@ -424,8 +428,8 @@ impl Client {
                 Payload::Bytes(bytes)
             }
             Sink::File(destination) => {
-                let written = write_file(op.name, &mut body, stall, check, destination).await?;
-                Payload::File(written)
+                write_file(op.name, &mut body, stall, check, destination).await?;
+                Payload::File
             }
         };
         Ok(Answer { parts, payload })
@@ -463,19 +467,23 @@ fn check_upload_crc(operation: &'static str, headers: &HeaderMap, sent: Option<u
     Ok(())
 }
 
-async fn read_bounded(body: &mut ResponseBody, limit: usize, stall: Option<Duration>) -> Bytes {
+/// Reads at most `limit` bytes of an error body; `true` when more was left unread.
+async fn read_bounded(body: &mut ResponseBody, limit: usize, stall: Option<Duration>) -> (Bytes, bool) {
     let mut out = BytesMut::new();
-    while out.len() < limit {
+    loop {
         match next_chunk(body, stall).await {
             Some(Ok(chunk)) => {
                 let room = limit - out.len();
-                out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if chunk.len() > room {
+                    out.extend_from_slice(&chunk[..room]);
+                    return (out.freeze(), true);
+                }
+                out.extend_from_slice(&chunk);
             }
             // what arrived before the break is all there is to report
-            Some(Err(_)) | None => break,
+            Some(Err(_)) | None => return (out.freeze(), false),
         }
     }
-    out.freeze()
 }
 
 async fn read_all(

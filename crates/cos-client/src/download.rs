@@ -55,9 +55,13 @@ impl DownloadCheck {
         if let Some(expected) = self.expected_len
             && received != expected
         {
-            return Err(client_error(
-                ClientErrorKind::Io,
-                format!("{operation}: the body ended after {received} of {expected} bytes"),
+            // the connection ended early: another attempt can fetch it whole
+            return Err(Error::from(
+                cos_types::ClientError::new(
+                    ClientErrorKind::Io,
+                    format!("{operation}: the body ended after {received} of {expected} bytes"),
+                )
+                .with_retryable(true),
             ));
         }
         if let Some(expected) = self.expected_crc {

@@ -22,13 +22,21 @@ pub(crate) fn transport_kind(kind: TransportErrorKind) -> ClientErrorKind {
     match kind {
         TransportErrorKind::Connect => ClientErrorKind::Connect,
         TransportErrorKind::Timeout => ClientErrorKind::Timeout,
-        _ => ClientErrorKind::Io,
+        TransportErrorKind::Io => ClientErrorKind::Io,
+        _ => ClientErrorKind::Other,
     }
 }
 
 pub(crate) fn from_transport(operation: &'static str, error: TransportError) -> Error {
-    let kind = transport_kind(error.kind());
-    client_error_with(kind, operation, error)
+    let kind = error.kind();
+    let client = ClientError::new(transport_kind(kind), operation).with_source(error);
+    match kind {
+        // A transport's i/o error means the connection broke under the exchange (hyper reports
+        // an early close without an io::Error inside), so it is worth another attempt.
+        TransportErrorKind::Io => Error::from(client.with_retryable(true)),
+        TransportErrorKind::Other => Error::from(client.with_retryable(false)),
+        _ => Error::from(client),
+    }
 }
 
 pub(crate) fn invalid_input(context: impl Into<Cow<'static, str>>) -> Error {

@@ -1,8 +1,75 @@
-//! `cos-client`: the Tencent Cloud COS client.
+//! `cos-client`: an async client for Tencent Cloud Object Storage (COS).
+//!
+//! - [`Client`] (built by [`Client::builder`]): region, credentials, endpoint, timeouts,
+//!   retry policy; cheap to clone and `Send + Sync`. [`Client::bucket`] gives a
+//!   [`Bucket`] handle, whose methods start every object operation as a typed builder.
+//! - Every failure is a [`cos_types::Error`]: a [`ServiceError`](cos_types::ServiceError)
+//!   when COS answered (status, code, message, request id, raw body), a
+//!   [`ClientError`](cos_types::ClientError) otherwise.
+//! - Retries ([`RetryPolicy`]): exponential backoff with full jitter, bounded attempts and
+//!   time, each attempt signed afresh and marked `x-cos-sdk-retry: true`; only bodies that
+//!   can be sent again are retried ([`PutBody`]).
+//! - Integrity: uploads and whole-object downloads are checked against
+//!   `x-cos-hash-crc64ecma` ([`crc64`], [`Crc64`], [`crc64_combine`]); a corrupted or
+//!   truncated download is never returned as success.
+//! - Transport: any [`transport::Transport`]; [`transport::reqwest::ReqwestTransport`]
+//!   by default (feature `reqwest`).
+//!
+//! # Example
+//!
+//! Against a local emulator (`cos-emulator`), or COS itself with `.region(..)` instead of
+//! `.endpoint(..)`:
+//!
+//! ```no_run
+//! use cos_client::{Client, Credentials};
+//!
+//! # async fn run() -> cos_types::Result<()> {
+//! let client = Client::builder()
+//!     .endpoint("http://127.0.0.1:9000")
+//!     .credentials(Credentials::new("AKIDexample", "secret"))
+//!     .build()?;
+//! let bucket = client.bucket("examplebucket-1250000000")?;
+//! bucket.create().await?;
+//! bucket.put_object("notes/hello.txt").content_type("text/plain").metadata("author", "me").body("hello").send().await?;
+//! let object = bucket.get_object("notes/hello.txt").send().await?;
+//! assert_eq!(&object.body[..], b"hello");
+//! match bucket.get_object("missing").send().await {
+//!     Err(error) if error.is_not_found() => println!("{error}"), // includes the request id
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! A runnable version of this is `cargo run --example tour` (it starts the emulator itself).
 
+mod body;
+mod bucket;
+mod client;
+mod config;
 mod crc64;
+pub mod credentials;
+mod download;
+mod error;
 pub mod model;
+mod object;
+mod options;
+mod presign;
+mod retry;
 pub mod transport;
+mod url;
 mod xml;
 
+#[cfg(test)]
+mod tests;
+
+pub use body::PutBody;
+pub use bucket::{Bucket, ListObjects};
+pub use client::Client;
+pub use config::{Addressing, ClientBuilder};
 pub use crc64::{Crc64, crc64, crc64_combine};
+pub use credentials::{Credentials, CredentialsChain, EnvironmentCredentials, ProvideCredentials, StaticCredentials};
+pub use download::ObjectStream;
+pub use object::{AppendObject, CopyObject, GetObject, GetObjectOutput, HeadObject, InitiateMultipartUpload, PutObject};
+pub use options::{CannedAcl, StorageClass};
+pub use presign::PresignedRequest;
+pub use retry::RetryPolicy;

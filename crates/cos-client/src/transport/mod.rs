@@ -46,7 +46,7 @@ use futures::stream::BoxStream;
 
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 pub mod scripted;
 
 /// A boxed error, as transports report their underlying causes.
