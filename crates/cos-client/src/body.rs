@@ -32,9 +32,19 @@ pub struct PutBody {
 }
 
 enum Source {
-    Bytes { bytes: Bytes, crc: OnceLock<u64> },
-    File { path: PathBuf, offset: u64, len: u64 },
-    Stream { stream: Mutex<Option<BoxStream<'static, io::Result<Bytes>>>>, len: u64 },
+    Bytes {
+        bytes: Bytes,
+        crc: OnceLock<u64>,
+    },
+    File {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+    },
+    Stream {
+        stream: Mutex<Option<BoxStream<'static, io::Result<Bytes>>>>,
+        len: u64,
+    },
 }
 
 impl PutBody {
@@ -47,17 +57,37 @@ impl PutBody {
     pub async fn file(path: impl AsRef<Path>) -> io::Result<Self> {
         let path = path.as_ref().to_path_buf();
         let len = tokio::fs::metadata(&path).await?.len();
-        Ok(PutBody { source: Source::File { path, offset: 0, len } })
+        Ok(PutBody {
+            source: Source::File {
+                path,
+                offset: 0,
+                len,
+            },
+        })
     }
 
     /// `len` bytes of the file at `path`, from byte `offset`.
     pub fn file_range(path: impl Into<PathBuf>, offset: u64, len: u64) -> Self {
-        PutBody { source: Source::File { path: path.into(), offset, len } }
+        PutBody {
+            source: Source::File {
+                path: path.into(),
+                offset,
+                len,
+            },
+        }
     }
 
     /// A one-shot stream of exactly `len` bytes. Not replayable: a failed attempt is not retried.
-    pub fn stream(stream: impl Stream<Item = io::Result<Bytes>> + Send + 'static, len: u64) -> Self {
-        PutBody { source: Source::Stream { stream: Mutex::new(Some(Box::pin(stream))), len } }
+    pub fn stream(
+        stream: impl Stream<Item = io::Result<Bytes>> + Send + 'static,
+        len: u64,
+    ) -> Self {
+        PutBody {
+            source: Source::Stream {
+                stream: Mutex::new(Some(Box::pin(stream))),
+                len,
+            },
+        }
     }
 
     /// The body's length in bytes.
@@ -83,7 +113,10 @@ impl PutBody {
         match &self.source {
             Source::Bytes { bytes, crc } => {
                 let crc = *crc.get_or_init(|| crc64(bytes));
-                Ok(Some(OpenedBody { body: Body::from(bytes.clone()), crc: CrcSlot::known(crc) }))
+                Ok(Some(OpenedBody {
+                    body: Body::from(bytes.clone()),
+                    crc: CrcSlot::known(crc),
+                }))
             }
             Source::File { path, offset, len } => {
                 let mut file = tokio::fs::File::open(path).await?;
@@ -108,8 +141,16 @@ impl PutBody {
 
 fn hashed(stream: impl Stream<Item = io::Result<Bytes>> + Send + 'static, len: u64) -> OpenedBody {
     let crc = CrcSlot::pending();
-    let stream = HashingStream { inner: Box::pin(stream), hasher: Crc64::new(), expected: len, slot: crc.clone() };
-    OpenedBody { body: Body::from_stream(stream, Some(len)), crc }
+    let stream = HashingStream {
+        inner: Box::pin(stream),
+        hasher: Crc64::new(),
+        expected: len,
+        slot: crc.clone(),
+    };
+    OpenedBody {
+        body: Body::from_stream(stream, Some(len)),
+        crc,
+    }
 }
 
 impl fmt::Debug for PutBody {
@@ -117,7 +158,11 @@ impl fmt::Debug for PutBody {
         match &self.source {
             Source::Bytes { bytes, .. } => write!(f, "PutBody::Bytes({} bytes)", bytes.len()),
             Source::File { path, offset, len } => {
-                write!(f, "PutBody::File({}, offset {offset}, {len} bytes)", path.display())
+                write!(
+                    f,
+                    "PutBody::File({}, offset {offset}, {len} bytes)",
+                    path.display()
+                )
             }
             Source::Stream { len, .. } => write!(f, "PutBody::Stream({len} bytes, one-shot)"),
         }
@@ -126,7 +171,12 @@ impl fmt::Debug for PutBody {
 
 impl From<Bytes> for PutBody {
     fn from(bytes: Bytes) -> Self {
-        PutBody { source: Source::Bytes { bytes, crc: OnceLock::new() } }
+        PutBody {
+            source: Source::Bytes {
+                bytes,
+                crc: OnceLock::new(),
+            },
+        }
     }
 }
 
@@ -198,7 +248,10 @@ impl Stream for HashingStream {
                 if this.hasher.len() > this.expected {
                     return Poll::Ready(Some(Err(io::Error::new(
                         io::ErrorKind::InvalidData,
-                        format!("the upload body is longer than its declared {} bytes", this.expected),
+                        format!(
+                            "the upload body is longer than its declared {} bytes",
+                            this.expected
+                        ),
                     ))));
                 }
                 Poll::Ready(Some(Ok(chunk)))
@@ -228,14 +281,20 @@ mod tests {
 
     #[tokio::test]
     async fn one_shot_stream_opens_once() {
-        let chunks = futures::stream::iter(vec![Ok(Bytes::from_static(b"ab")), Ok(Bytes::from_static(b"c"))]);
+        let chunks = futures::stream::iter(vec![
+            Ok(Bytes::from_static(b"ab")),
+            Ok(Bytes::from_static(b"c")),
+        ]);
         let body = PutBody::stream(chunks, 3);
         assert!(!body.is_replayable());
         let opened = body.open().await.unwrap().expect("first open");
         assert_eq!(opened.crc.get(), None);
         assert_eq!(&opened.body.collect().await.unwrap()[..], b"abc");
         assert_eq!(opened.crc.get(), Some(crc64(b"abc")));
-        assert!(body.open().await.unwrap().is_none(), "a stream cannot be opened twice");
+        assert!(
+            body.open().await.unwrap().is_none(),
+            "a stream cannot be opened twice"
+        );
     }
 
     #[tokio::test]

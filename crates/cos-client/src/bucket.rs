@@ -6,7 +6,9 @@ use http::Method;
 
 use crate::client::{Client, Operation, Sink, decode_error};
 use crate::model::{ListEntry, ListObjectsPage};
-use crate::object::{AppendObject, CopyObject, GetObject, HeadObject, InitiateMultipartUpload, PutObject};
+use crate::object::{
+    AppendObject, CopyObject, GetObject, HeadObject, InitiateMultipartUpload, PutObject,
+};
 use crate::options::{CannedAcl, Headers};
 use crate::xml;
 
@@ -55,7 +57,9 @@ impl Bucket {
 
     /// HEAD Bucket: succeeds when the bucket exists and is accessible.
     pub async fn head(&self) -> Result<()> {
-        self.client.execute(self.bucket_op("HeadBucket", Method::HEAD), Sink::Buffer).await?;
+        self.client
+            .execute(self.bucket_op("HeadBucket", Method::HEAD), Sink::Buffer)
+            .await?;
         Ok(())
     }
 
@@ -70,7 +74,9 @@ impl Bucket {
 
     /// DELETE Bucket (it must be empty).
     pub async fn delete(&self) -> Result<()> {
-        self.client.execute(self.bucket_op("DeleteBucket", Method::DELETE), Sink::Buffer).await?;
+        self.client
+            .execute(self.bucket_op("DeleteBucket", Method::DELETE), Sink::Buffer)
+            .await?;
         Ok(())
     }
 
@@ -107,7 +113,13 @@ impl Bucket {
 
     /// GET Bucket (list objects v1), paginated; see [`ListObjects`].
     pub fn list_objects(&self) -> ListObjects {
-        ListObjects { bucket: self.clone(), prefix: None, delimiter: None, marker: None, max_keys: None }
+        ListObjects {
+            bucket: self.clone(),
+            prefix: None,
+            delimiter: None,
+            marker: None,
+            max_keys: None,
+        }
     }
 }
 
@@ -185,7 +197,10 @@ impl ListObjects {
     pub fn entries(self) -> impl Stream<Item = Result<ListEntry>> + Send + 'static {
         self.pages()
             .map_ok(|page| {
-                let prefixes = page.common_prefixes.into_iter().map(ListEntry::CommonPrefix);
+                let prefixes = page
+                    .common_prefixes
+                    .into_iter()
+                    .map(ListEntry::CommonPrefix);
                 let objects = page.contents.into_iter().map(ListEntry::Object);
                 futures::stream::iter(prefixes.chain(objects).map(Ok))
             })

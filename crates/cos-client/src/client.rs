@@ -120,7 +120,7 @@ pub(crate) struct Answer {
 
 pub(crate) enum Payload {
     Bytes(Bytes),
-    Stream(ObjectStream),
+    Stream(Box<ObjectStream>),
     File,
 }
 
@@ -140,12 +140,18 @@ struct Failure {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
-        Failure { error, server_date: None }
+        Failure {
+            error,
+            server_date: None,
+        }
     }
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl Client {
@@ -155,19 +161,24 @@ impl Client {
     }
 
     pub(crate) fn from_inner(inner: Inner) -> Self {
-        Client { inner: Arc::new(inner) }
+        Client {
+            inner: Arc::new(inner),
+        }
     }
 
     /// A handle on a bucket, its name (`<name>-<appid>`) validated.
     pub fn bucket(&self, name: &str) -> Result<Bucket> {
-        let name: BucketName =
-            name.parse().map_err(|e| invalid_input(format!("bucket name {name:?}: {e}")))?;
+        let name: BucketName = name
+            .parse()
+            .map_err(|e| invalid_input(format!("bucket name {name:?}: {e}")))?;
         Ok(Bucket::new(self.clone(), name))
     }
 
     /// GET Service: the buckets of the account.
     pub async fn list_buckets(&self) -> Result<ListBucketsOutput> {
-        let answer = self.execute(Operation::new("ListBuckets", Method::GET), Sink::Buffer).await?;
+        let answer = self
+            .execute(Operation::new("ListBuckets", Method::GET), Sink::Buffer)
+            .await?;
         xml::list_buckets(answer.bytes()).map_err(|e| decode_error("ListBuckets", e))
     }
 
@@ -195,10 +206,16 @@ impl Client {
     }
 
     /// `(scheme, authority, path)` of a request for `bucket`/`key`.
-    pub(crate) fn locate(&self, bucket: Option<&BucketName>, key: Option<&ObjectKey>) -> (String, String, String) {
+    pub(crate) fn locate(
+        &self,
+        bucket: Option<&BucketName>,
+        key: Option<&ObjectKey>,
+    ) -> (String, String, String) {
         let config = &self.inner.config;
         let scheme = config.endpoint.scheme.clone();
-        let key_path = key.map(|k| object_path(k.as_ref())).unwrap_or_else(|| "/".to_owned());
+        let key_path = key
+            .map(|k| object_path(k.as_ref()))
+            .unwrap_or_else(|| "/".to_owned());
         let Some(bucket) = bucket else {
             let authority = config
                 .endpoint
@@ -210,8 +227,16 @@ impl Client {
         let bucket = bucket.as_ref();
         match (&config.endpoint.authority, config.addressing) {
             (None, _) => {
-                let region = config.region.as_ref().map(|r| r.as_ref().to_owned()).unwrap_or_default();
-                (scheme, format!("{bucket}.cos.{region}.myqcloud.com"), key_path)
+                let region = config
+                    .region
+                    .as_ref()
+                    .map(|r| r.as_ref().to_owned())
+                    .unwrap_or_default();
+                (
+                    scheme,
+                    format!("{bucket}.cos.{region}.myqcloud.com"),
+                    key_path,
+                )
             }
             (Some(authority), Addressing::PathStyle) => {
                 let path = match key {
@@ -248,15 +273,29 @@ impl Client {
         }
         headers.insert(
             http::header::HOST,
-            HeaderValue::from_str(&authority).map_err(|e| client_error_with(ClientErrorKind::InvalidInput, op.name, e))?,
+            HeaderValue::from_str(&authority)
+                .map_err(|e| client_error_with(ClientErrorKind::InvalidInput, op.name, e))?,
         );
-        headers.insert(http::header::USER_AGENT, self.inner.config.user_agent.clone());
+        headers.insert(
+            http::header::USER_AGENT,
+            self.inner.config.user_agent.clone(),
+        );
+        // COS compares `Date` with its clock (RequestTimeTooSkewed beyond 15 min), and the
+        // answer's `Date` is how the offset is learnt; send the corrected time.
+        let date = UNIX_EPOCH + Duration::from_secs(self.now());
+        if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(date)) {
+            headers.insert(http::header::DATE, value);
+        }
         let length = request.body().len().unwrap_or(0);
         if length > 0 || matches!(op.method, Method::PUT | Method::POST) {
-            request.headers_mut().insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+            request
+                .headers_mut()
+                .insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
         }
         if retry {
-            request.headers_mut().insert("x-cos-sdk-retry", HeaderValue::from_static("true"));
+            request
+                .headers_mut()
+                .insert("x-cos-sdk-retry", HeaderValue::from_static("true"));
         }
         Ok(request)
     }
@@ -266,8 +305,16 @@ impl Client {
         let span = tracing::info_span!(
             "cos",
             operation = op.name,
-            bucket = op.bucket.as_ref().map(|b| b.as_ref().to_owned()).unwrap_or_default(),
-            key = op.key.as_ref().map(|k| k.as_ref().to_owned()).unwrap_or_default(),
+            bucket = op
+                .bucket
+                .as_ref()
+                .map(|b| b.as_ref().to_owned())
+                .unwrap_or_default(),
+            key = op
+                .key
+                .as_ref()
+                .map(|k| k.as_ref().to_owned())
+                .unwrap_or_default(),
         );
         let run = self.retry_loop(&op, &sink);
         let result = match self.inner.config.operation_timeout {
@@ -305,11 +352,22 @@ impl Client {
                 Err(failure) => failure,
             };
             let error = failure.error;
-            let skewed = error.as_service().is_some_and(|s| s.code() == "RequestTimeTooSkewed");
-            if skewed && !skew_corrected && let Some(server) = failure.server_date {
-                let server = server.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+            let skewed = error
+                .as_service()
+                .is_some_and(|s| s.code() == "RequestTimeTooSkewed");
+            if skewed
+                && !skew_corrected
+                && let Some(server) = failure.server_date
+            {
+                let server = server
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
                 let offset = server - unix_now();
-                tracing::warn!(offset, "the server's clock differs from ours; signing with its time");
+                tracing::warn!(
+                    offset,
+                    "the server's clock differs from ours; signing with its time"
+                );
                 self.set_clock_offset(offset);
                 skew_corrected = true;
                 if op.replayable() {
@@ -320,8 +378,9 @@ impl Client {
             if !error.is_retryable() {
                 return Err(error);
             }
-            let transport_error_before_sending =
-                error.as_client().is_some_and(|c| c.kind() == ClientErrorKind::Connect);
+            let transport_error_before_sending = error
+                .as_client()
+                .is_some_and(|c| c.kind() == ClientErrorKind::Connect);
             if !op.idempotent && !transport_error_before_sending && !error.is_throttled() {
                 tracing::debug!(%error, "not retried: the request is not idempotent");
                 return Err(error);
@@ -335,7 +394,10 @@ impl Client {
                 return Err(error);
             }
             let delay = policy.backoff(attempt);
-            if policy.budget().is_some_and(|budget| started.elapsed() + delay > budget) {
+            if policy
+                .budget()
+                .is_some_and(|budget| started.elapsed() + delay > budget)
+            {
                 tracing::debug!(%error, "giving up: the retry time budget is spent");
                 return Err(error);
             }
@@ -344,7 +406,12 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, op: &Operation, sink: &Sink<'_>, retry: bool) -> Result<Answer, Failure> {
+    async fn attempt(
+        &self,
+        op: &Operation,
+        sink: &Sink<'_>,
+        retry: bool,
+    ) -> Result<Answer, Failure> {
         let credentials = self.inner.credentials.provide_credentials().await?;
         let opened = match &op.body {
             None => None,
@@ -353,7 +420,10 @@ impl Client {
                 Ok(None) => {
                     return Err(client_error(
                         ClientErrorKind::Body,
-                        format!("{}: the body is a one-shot stream that was already sent", op.name),
+                        format!(
+                            "{}: the body is a one-shot stream that was already sent",
+                            op.name
+                        ),
                     )
                     .into());
                 }
@@ -372,15 +442,23 @@ impl Client {
             None => (crate::transport::Body::empty(), None),
         };
         let mut request = self.build_request(op, body, retry)?;
-        let key_time = cos_sign::KeyTime::starting_at(self.now(), self.inner.config.signature_validity);
-        cos_sign::try_sign(&mut request, &credentials, key_time, &cos_sign::HeaderPolicy::cos_default())
-            .map_err(|e| client_error_with(ClientErrorKind::Credentials, op.name, e))?;
+        let key_time =
+            cos_sign::KeyTime::starting_at(self.now(), self.inner.config.signature_validity);
+        cos_sign::try_sign(
+            &mut request,
+            &credentials,
+            key_time,
+            &cos_sign::HeaderPolicy::cos_default(),
+        )
+        .map_err(|e| client_error_with(ClientErrorKind::Credentials, op.name, e))?;
 
         let send = self.inner.transport.send(request);
         let response = match self.inner.config.attempt_timeout {
             Some(limit) => match tokio::time::timeout(limit, send).await {
                 Ok(result) => result,
-                Err(_) => Err(TransportError::timeout(format!("no response within {limit:?}"))),
+                Err(_) => Err(TransportError::timeout(format!(
+                    "no response within {limit:?}"
+                ))),
             },
             None => send.await,
         }
@@ -402,11 +480,18 @@ impl Client {
             } else {
                 ServiceError::from_response(parts.status, &parts.headers, raw)
             };
-            return Err(Failure { error: error.into(), server_date });
+            return Err(Failure {
+                error: error.into(),
+                server_date,
+            });
         }
 
         if op.verify_upload && self.inner.config.verify_crc64 {
-            check_upload_crc(op.name, &parts.headers, upload_crc.and_then(|slot| slot.get()))?;
+            check_upload_crc(
+                op.name,
+                &parts.headers,
+                upload_crc.and_then(|slot| slot.get()),
+            )?;
         }
 
         let check = if op.download {
@@ -417,13 +502,16 @@ impl Client {
         let payload = match sink {
             Sink::Stream => {
                 let stream = ObjectStream::new(op.name, body, check, stall);
-                Payload::Stream(stream)
+                Payload::Stream(Box::new(stream))
             }
             Sink::Buffer => {
                 let bytes = read_all(op.name, &mut body, stall, check).await?;
                 if op.error_root_on_success && xml::root_name(&bytes).as_deref() == Some("Error") {
                     let error = ServiceError::from_response(parts.status, &parts.headers, bytes);
-                    return Err(Failure { error: error.into(), server_date });
+                    return Err(Failure {
+                        error: error.into(),
+                        server_date,
+                    });
                 }
                 Payload::Bytes(bytes)
             }
@@ -440,7 +528,9 @@ fn not_replayable(operation: &'static str, error: Error) -> Error {
     match error.as_client().map(|c| c.kind()) {
         Some(kind) => client_error_with(
             kind,
-            format!("{operation}: failed and not retried, because its body is a one-shot stream that cannot be sent again"),
+            format!(
+                "{operation}: failed and not retried, because its body is a one-shot stream that cannot be sent again"
+            ),
             error,
         ),
         // a service answer stays a service error (status, code, request id are what matter)
@@ -449,7 +539,11 @@ fn not_replayable(operation: &'static str, error: Error) -> Error {
 }
 
 pub(crate) fn decode_error(operation: &'static str, error: xml::XmlError) -> Error {
-    client_error_with(ClientErrorKind::Decode, format!("{operation}: cannot read the response"), error)
+    client_error_with(
+        ClientErrorKind::Decode,
+        format!("{operation}: cannot read the response"),
+        error,
+    )
 }
 
 fn check_upload_crc(operation: &'static str, headers: &HeaderMap, sent: Option<u64>) -> Result<()> {
@@ -468,7 +562,11 @@ fn check_upload_crc(operation: &'static str, headers: &HeaderMap, sent: Option<u
 }
 
 /// Reads at most `limit` bytes of an error body; `true` when more was left unread.
-async fn read_bounded(body: &mut ResponseBody, limit: usize, stall: Option<Duration>) -> (Bytes, bool) {
+async fn read_bounded(
+    body: &mut ResponseBody,
+    limit: usize,
+    stall: Option<Duration>,
+) -> (Bytes, bool) {
     let mut out = BytesMut::new();
     loop {
         match next_chunk(body, stall).await {
@@ -511,7 +609,10 @@ async fn read_all(
 }
 
 pub(crate) fn partial_path(destination: &Path) -> PathBuf {
-    let mut name = destination.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = destination
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".cos-partial");
     destination.with_file_name(name)
 }
@@ -524,25 +625,39 @@ async fn write_file(
     destination: &Path,
 ) -> Result<u64> {
     let io_error = |context: &str, e: std::io::Error| {
-        client_error_with(ClientErrorKind::Io, format!("{operation}: {context} {}", destination.display()), e)
+        client_error_with(
+            ClientErrorKind::Io,
+            format!("{operation}: {context} {}", destination.display()),
+            e,
+        )
     };
     let partial = partial_path(destination);
-    let mut file = tokio::fs::File::create(&partial).await.map_err(|e| io_error("cannot create", e))?;
+    let mut file = tokio::fs::File::create(&partial)
+        .await
+        .map_err(|e| io_error("cannot create", e))?;
     let mut written = 0u64;
     while let Some(chunk) = next_chunk(body, stall).await {
         let chunk = chunk.map_err(|e| from_transport(operation, e))?;
         if let Some(check) = &mut check {
             check.update(&chunk);
         }
-        file.write_all(&chunk).await.map_err(|e| io_error("cannot write", e))?;
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| io_error("cannot write", e))?;
         written += chunk.len() as u64;
     }
     if let Some(check) = &check {
         check.finish(operation)?;
     }
-    file.flush().await.map_err(|e| io_error("cannot write", e))?;
-    file.sync_all().await.map_err(|e| io_error("cannot sync", e))?;
+    file.flush()
+        .await
+        .map_err(|e| io_error("cannot write", e))?;
+    file.sync_all()
+        .await
+        .map_err(|e| io_error("cannot sync", e))?;
     drop(file);
-    tokio::fs::rename(&partial, destination).await.map_err(|e| io_error("cannot move the download to", e))?;
+    tokio::fs::rename(&partial, destination)
+        .await
+        .map_err(|e| io_error("cannot move the download to", e))?;
     Ok(written)
 }

@@ -184,7 +184,10 @@ impl ClientBuilder {
         let region = self
             .region
             .as_deref()
-            .map(|r| r.parse::<Region>().map_err(|e| invalid_input(format!("region {r:?}: {e}"))))
+            .map(|r| {
+                r.parse::<Region>()
+                    .map_err(|e| invalid_input(format!("region {r:?}: {e}")))
+            })
             .transpose()?;
         let endpoint = match &self.endpoint {
             Some(raw) => parse_endpoint(raw)?,
@@ -192,7 +195,10 @@ impl ClientBuilder {
                 if region.is_none() {
                     return Err(invalid_input("a region (or an endpoint) is required"));
                 }
-                Endpoint { scheme: "https".into(), authority: None }
+                Endpoint {
+                    scheme: "https".into(),
+                    authority: None,
+                }
             }
         };
         let addressing = match (self.addressing, &endpoint.authority) {
@@ -206,13 +212,19 @@ impl ClientBuilder {
             }
             (explicit, _) => explicit,
         };
-        let user_agent = http::HeaderValue::from_str(&self.user_agent)
-            .map_err(|_| invalid_input(format!("user agent {:?} is not a valid header value", self.user_agent)))?;
+        let user_agent = http::HeaderValue::from_str(&self.user_agent).map_err(|_| {
+            invalid_input(format!(
+                "user agent {:?} is not a valid header value",
+                self.user_agent
+            ))
+        })?;
         let transport = match self.transport {
             Some(transport) => transport,
             None => default_transport(self.connect_timeout)?,
         };
-        let credentials = self.credentials.unwrap_or_else(|| Arc::new(EnvironmentCredentials));
+        let credentials = self
+            .credentials
+            .unwrap_or_else(|| Arc::new(EnvironmentCredentials));
         let config = Config {
             region,
             endpoint,
@@ -225,7 +237,12 @@ impl ClientBuilder {
             verify_crc64: self.verify_crc64,
             signature_validity: self.signature_validity,
         };
-        Ok(Client::from_inner(Inner { config, transport, credentials, clock_offset: AtomicI64::new(0) }))
+        Ok(Client::from_inner(Inner {
+            config,
+            transport,
+            credentials,
+            clock_offset: AtomicI64::new(0),
+        }))
     }
 }
 
@@ -240,7 +257,9 @@ fn default_transport(connect_timeout: Duration) -> Result<Arc<dyn Transport>> {
 
 #[cfg(not(feature = "reqwest"))]
 fn default_transport(_connect_timeout: Duration) -> Result<Arc<dyn Transport>> {
-    Err(invalid_input("no transport: enable the `reqwest` feature or call ClientBuilder::transport"))
+    Err(invalid_input(
+        "no transport: enable the `reqwest` feature or call ClientBuilder::transport",
+    ))
 }
 
 fn parse_endpoint(raw: &str) -> Result<Endpoint> {
@@ -249,10 +268,16 @@ fn parse_endpoint(raw: &str) -> Result<Endpoint> {
         None => ("https".to_owned(), raw),
     };
     if scheme != "http" && scheme != "https" {
-        return Err(invalid_input(format!("endpoint {raw:?}: the scheme must be http or https")));
+        return Err(invalid_input(format!(
+            "endpoint {raw:?}: the scheme must be http or https"
+        )));
     }
     let authority = rest.strip_suffix('/').unwrap_or(rest);
-    if authority.is_empty() || authority.contains('/') || authority.contains('?') || authority.contains('@') {
+    if authority.is_empty()
+        || authority.contains('/')
+        || authority.contains('?')
+        || authority.contains('@')
+    {
         return Err(invalid_input(format!(
             "endpoint {raw:?}: expected scheme://host[:port] with no path, query or user info"
         )));
@@ -260,7 +285,10 @@ fn parse_endpoint(raw: &str) -> Result<Endpoint> {
     authority
         .parse::<http::uri::Authority>()
         .map_err(|e| invalid_input(format!("endpoint {raw:?}: {e}")))?;
-    Ok(Endpoint { scheme, authority: Some(authority.to_ascii_lowercase()) })
+    Ok(Endpoint {
+        scheme,
+        authority: Some(authority.to_ascii_lowercase()),
+    })
 }
 
 fn is_ip_or_localhost(authority: &str) -> bool {
@@ -279,9 +307,15 @@ mod tests {
     #[test]
     fn endpoints_parse() {
         let e = parse_endpoint("http://127.0.0.1:9000").unwrap();
-        assert_eq!((e.scheme.as_str(), e.authority.as_deref()), ("http", Some("127.0.0.1:9000")));
+        assert_eq!(
+            (e.scheme.as_str(), e.authority.as_deref()),
+            ("http", Some("127.0.0.1:9000"))
+        );
         let e = parse_endpoint("cos.example.com/").unwrap();
-        assert_eq!((e.scheme.as_str(), e.authority.as_deref()), ("https", Some("cos.example.com")));
+        assert_eq!(
+            (e.scheme.as_str(), e.authority.as_deref()),
+            ("https", Some("cos.example.com"))
+        );
         assert!(parse_endpoint("ftp://x").is_err());
         assert!(parse_endpoint("http://host/path").is_err());
         assert!(parse_endpoint("http://").is_err());

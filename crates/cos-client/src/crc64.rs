@@ -35,7 +35,10 @@ pub struct Crc64 {
 impl Crc64 {
     /// A hasher that has seen no bytes.
     pub fn new() -> Self {
-        Crc64 { digest: crc64fast::Digest::new(), len: 0 }
+        Crc64 {
+            digest: crc64fast::Digest::new(),
+            len: 0,
+        }
     }
 
     /// Feeds `data` to the hasher.
@@ -68,7 +71,10 @@ impl Default for Crc64 {
 
 impl std::fmt::Debug for Crc64 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Crc64").field("crc", &self.finish()).field("len", &self.len).finish()
+        f.debug_struct("Crc64")
+            .field("crc", &self.finish())
+            .field("len", &self.len)
+            .finish()
     }
 }
 
@@ -167,7 +173,11 @@ mod tests {
         let whole = crc64(&data);
         for split in 0..=data.len() {
             let (a, b) = data.split_at(split);
-            assert_eq!(crc64_combine(crc64(a), crc64(b), b.len() as u64), whole, "split at {split}");
+            assert_eq!(
+                crc64_combine(crc64(a), crc64(b), b.len() as u64),
+                whole,
+                "split at {split}"
+            );
         }
     }
 

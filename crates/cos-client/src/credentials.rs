@@ -61,7 +61,9 @@ impl EnvironmentCredentials {
         let (Some(id), Some(key)) = (var(ENV_SECRET_ID), var(ENV_SECRET_KEY)) else {
             return Err(client_error(
                 ClientErrorKind::Credentials,
-                format!("no credentials in the environment: set {ENV_SECRET_ID} and {ENV_SECRET_KEY}"),
+                format!(
+                    "no credentials in the environment: set {ENV_SECRET_ID} and {ENV_SECRET_KEY}"
+                ),
             ));
         };
         let credentials = Credentials::new(id, key);
@@ -113,7 +115,10 @@ impl ProvideCredentials for CredentialsChain {
             if failures.is_empty() {
                 "the credentials chain is empty".to_owned()
             } else {
-                format!("no provider in the chain gave credentials ({})", failures.join("; "))
+                format!(
+                    "no provider in the chain gave credentials ({})",
+                    failures.join("; ")
+                )
             },
         ))
     }
@@ -132,4 +137,3 @@ impl<P: ProvideCredentials + ?Sized> ProvideCredentials for Arc<P> {
         (**self).provide_credentials().await
     }
 }
-

@@ -22,7 +22,9 @@ pub(crate) async fn next_chunk(
         None => body.next_chunk().await,
         Some(limit) => match tokio::time::timeout(limit, body.next_chunk()).await {
             Ok(next) => next,
-            Err(_) => Some(Err(TransportError::timeout(format!("the response body stalled for {limit:?}")))),
+            Err(_) => Some(Err(TransportError::timeout(format!(
+                "the response body stalled for {limit:?}"
+            )))),
         },
     }
 }
@@ -42,7 +44,11 @@ impl DownloadCheck {
         DownloadCheck {
             hasher: Crc64::new(),
             expected_len: header_str(&parts.headers, "content-length").and_then(|v| v.parse().ok()),
-            expected_crc: if whole_object && verify_crc64 { crc64_header(&parts.headers) } else { None },
+            expected_crc: if whole_object && verify_crc64 {
+                crc64_header(&parts.headers)
+            } else {
+                None
+            },
         }
     }
 
@@ -79,7 +85,12 @@ impl DownloadCheck {
     }
 }
 
-type ChunkFuture = Pin<Box<dyn std::future::Future<Output = (ResponseBody, Option<Result<Bytes, TransportError>>)> + Send>>;
+type ChunkFuture = Pin<
+    Box<
+        dyn std::future::Future<Output = (ResponseBody, Option<Result<Bytes, TransportError>>)>
+            + Send,
+    >,
+>;
 
 /// An object's data as a stream of chunks, checked as it goes.
 ///
@@ -107,12 +118,18 @@ impl ObjectStream {
         check: Option<DownloadCheck>,
         stall: Option<Duration>,
     ) -> Self {
-        ObjectStream { operation, meta: empty_meta(), state: StreamState::Idle(body), check, stall }
+        ObjectStream {
+            operation,
+            meta: empty_meta(),
+            state: StreamState::Idle(body),
+            check,
+            stall,
+        }
     }
 
-    pub(crate) fn with_meta(mut self, meta: ObjectMeta) -> Self {
+    pub(crate) fn with_meta(mut self: Box<Self>, meta: ObjectMeta) -> Self {
         self.meta = meta;
-        self
+        *self
     }
 
     /// The object's attributes, from the response head.
@@ -137,7 +154,10 @@ fn empty_meta() -> ObjectMeta {
 
 impl std::fmt::Debug for ObjectStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ObjectStream").field("operation", &self.operation).field("meta", &self.meta).finish()
+        f.debug_struct("ObjectStream")
+            .field("operation", &self.operation)
+            .field("meta", &self.meta)
+            .finish()
     }
 }
 

@@ -67,9 +67,14 @@ pub use bucket::{Bucket, ListObjects};
 pub use client::Client;
 pub use config::{Addressing, ClientBuilder};
 pub use crc64::{Crc64, crc64, crc64_combine};
-pub use credentials::{Credentials, CredentialsChain, EnvironmentCredentials, ProvideCredentials, StaticCredentials};
+pub use credentials::{
+    Credentials, CredentialsChain, EnvironmentCredentials, ProvideCredentials, StaticCredentials,
+};
 pub use download::ObjectStream;
-pub use object::{AppendObject, CopyObject, GetObject, GetObjectOutput, HeadObject, InitiateMultipartUpload, PutObject};
+pub use object::{
+    AppendObject, CopyObject, GetObject, GetObjectOutput, HeadObject, InitiateMultipartUpload,
+    PutObject,
+};
 pub use options::{CannedAcl, StorageClass};
 pub use presign::PresignedRequest;
 pub use retry::RetryPolicy;

@@ -144,13 +144,17 @@ impl ObjectMeta {
             .iter()
             .filter_map(|(name, value)| {
                 let user = name.as_str().strip_prefix("x-cos-meta-")?;
-                Some((user.to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                Some((
+                    user.to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                ))
             })
             .collect();
         ObjectMeta {
             content_length: header_str(headers, "content-length").and_then(|v| v.parse().ok()),
             etag: header_string(headers, "etag"),
-            last_modified: header_str(headers, "last-modified").and_then(|v| httpdate::parse_http_date(v).ok()),
+            last_modified: header_str(headers, "last-modified")
+                .and_then(|v| httpdate::parse_http_date(v).ok()),
             content_type: header_string(headers, "content-type"),
             crc64: crc64_header(headers),
             storage_class: header_string(headers, "x-cos-storage-class"),

@@ -15,9 +15,9 @@ use crate::client::{Operation, Payload, Sink, decode_error};
 use crate::download::ObjectStream;
 use crate::error::invalid_input;
 use crate::model::{
-    AppendObjectOutput, CompleteMultipartUploadOutput, CompletedPart, CopyObjectOutput, DeleteObjectsOutput,
-    InitiateMultipartUploadOutput, ListPartsOutput, ObjectMeta, PutObjectOutput, crc64_header, header_str,
-    header_string,
+    AppendObjectOutput, CompleteMultipartUploadOutput, CompletedPart, CopyObjectOutput,
+    DeleteObjectsOutput, InitiateMultipartUploadOutput, ListPartsOutput, ObjectMeta,
+    PutObjectOutput, crc64_header, header_str, header_string,
 };
 use crate::options::{Headers, common_object_options, condition_options, write_object_options};
 use crate::url::object_path;
@@ -25,7 +25,8 @@ use crate::xml;
 
 /// Validates a key; COS must never see an object operation on the bucket root.
 pub(crate) fn parse_key(key: &str) -> Result<ObjectKey> {
-    key.parse::<ObjectKey>().map_err(|e| invalid_input(format!("object key {key:?}: {e}")))
+    key.parse::<ObjectKey>()
+        .map_err(|e| invalid_input(format!("object key {key:?}: {e}")))
 }
 
 fn object_op(bucket: &Bucket, name: &'static str, method: Method, key: &ObjectKey) -> Operation {
@@ -47,7 +48,12 @@ pub struct PutObject {
 
 impl PutObject {
     pub(crate) fn new(bucket: Bucket, key: &str) -> Self {
-        PutObject { bucket, key: key.to_owned(), headers: Headers::default(), body: PutBody::empty() }
+        PutObject {
+            bucket,
+            key: key.to_owned(),
+            headers: Headers::default(),
+            body: PutBody::empty(),
+        }
     }
 
     common_object_options!();
@@ -98,7 +104,12 @@ pub struct GetObjectOutput {
 
 impl GetObject {
     pub(crate) fn new(bucket: Bucket, key: &str) -> Self {
-        GetObject { bucket, key: key.to_owned(), headers: Headers::default(), query: Vec::new() }
+        GetObject {
+            bucket,
+            key: key.to_owned(),
+            headers: Headers::default(),
+            query: Vec::new(),
+        }
     }
 
     common_object_options!();
@@ -108,12 +119,17 @@ impl GetObject {
     /// length but not CRC-64 (COS's checksum covers the whole object).
     pub fn range(mut self, range: RangeInclusive<u64>) -> Self {
         if range.start() > range.end() {
-            self.headers
-                .error
-                .get_or_insert_with(|| invalid_input(format!("empty byte range {}..={}", range.start(), range.end())));
+            self.headers.error.get_or_insert_with(|| {
+                invalid_input(format!(
+                    "empty byte range {}..={}",
+                    range.start(),
+                    range.end()
+                ))
+            });
             return self;
         }
-        self.headers.set("range", &format!("bytes={}-{}", range.start(), range.end()));
+        self.headers
+            .set("range", &format!("bytes={}-{}", range.start(), range.end()));
         self
     }
 
@@ -131,13 +147,15 @@ impl GetObject {
 
     /// Overrides the answer's `Content-Type` (`response-content-type`).
     pub fn response_content_type(mut self, value: &str) -> Self {
-        self.query.push(("response-content-type", Some(value.to_owned())));
+        self.query
+            .push(("response-content-type", Some(value.to_owned())));
         self
     }
 
     /// Overrides the answer's `Content-Disposition` (`response-content-disposition`).
     pub fn response_content_disposition(mut self, value: &str) -> Self {
-        self.query.push(("response-content-disposition", Some(value.to_owned())));
+        self.query
+            .push(("response-content-disposition", Some(value.to_owned())));
         self
     }
 
@@ -178,7 +196,11 @@ impl GetObject {
     /// when the data is complete and verified; on failure nothing is left at either name.
     pub async fn to_file(mut self, path: impl AsRef<Path>) -> Result<ObjectMeta> {
         let op = self.operation()?;
-        let answer = self.bucket.client().execute(op, Sink::File(path.as_ref())).await?;
+        let answer = self
+            .bucket
+            .client()
+            .execute(op, Sink::File(path.as_ref()))
+            .await?;
         Ok(ObjectMeta::from_headers(&answer.parts.headers))
     }
 }
@@ -195,7 +217,12 @@ pub struct HeadObject {
 
 impl HeadObject {
     pub(crate) fn new(bucket: Bucket, key: &str) -> Self {
-        HeadObject { bucket, key: key.to_owned(), headers: Headers::default(), query: Vec::new() }
+        HeadObject {
+            bucket,
+            key: key.to_owned(),
+            headers: Headers::default(),
+            query: Vec::new(),
+        }
     }
 
     common_object_options!();
@@ -231,7 +258,13 @@ pub struct CopyObject {
 
 impl CopyObject {
     pub(crate) fn new(bucket: Bucket, key: &str) -> Self {
-        CopyObject { bucket, key: key.to_owned(), source: None, headers: Headers::default(), replace_metadata: false }
+        CopyObject {
+            bucket,
+            key: key.to_owned(),
+            source: None,
+            headers: Headers::default(),
+            replace_metadata: false,
+        }
     }
 
     common_object_options!();
@@ -260,7 +293,9 @@ impl CopyObject {
     pub async fn send(mut self) -> Result<CopyObjectOutput> {
         let key = parse_key(&self.key)?;
         let Some((source_bucket, source_key)) = self.source.take() else {
-            return Err(invalid_input("CopyObject: no source (call source_key or source)"));
+            return Err(invalid_input(
+                "CopyObject: no source (call source_key or source)",
+            ));
         };
         let source_key = parse_key(&source_key)?;
         let mut op = object_op(&self.bucket, "CopyObject", Method::PUT, &key);
@@ -268,15 +303,21 @@ impl CopyObject {
         let copy_source = source_bucket.copy_source(&source_key);
         op.headers.insert(
             "x-cos-copy-source",
-            http::HeaderValue::from_str(&copy_source).map_err(|_| invalid_input("copy source is not a valid header"))?,
+            http::HeaderValue::from_str(&copy_source)
+                .map_err(|_| invalid_input("copy source is not a valid header"))?,
         );
         op.headers.insert(
             "x-cos-metadata-directive",
-            http::HeaderValue::from_static(if self.replace_metadata { "Replaced" } else { "Copy" }),
+            http::HeaderValue::from_static(if self.replace_metadata {
+                "Replaced"
+            } else {
+                "Copy"
+            }),
         );
         op.error_root_on_success = true;
         let answer = self.bucket.client().execute(op, Sink::Buffer).await?;
-        let mut output = xml::copy_object(answer.bytes()).map_err(|e| decode_error("CopyObject", e))?;
+        let mut output =
+            xml::copy_object(answer.bytes()).map_err(|e| decode_error("CopyObject", e))?;
         if output.crc64.is_none() {
             output.crc64 = crc64_header(&answer.parts.headers);
         }
@@ -297,7 +338,13 @@ pub struct AppendObject {
 
 impl AppendObject {
     pub(crate) fn new(bucket: Bucket, key: &str, position: u64) -> Self {
-        AppendObject { bucket, key: key.to_owned(), position, headers: Headers::default(), body: PutBody::empty() }
+        AppendObject {
+            bucket,
+            key: key.to_owned(),
+            position,
+            headers: Headers::default(),
+            body: PutBody::empty(),
+        }
     }
 
     common_object_options!();
@@ -315,7 +362,10 @@ impl AppendObject {
         let key = parse_key(&self.key)?;
         let mut op = object_op(&self.bucket, "AppendObject", Method::POST, &key);
         op.headers = self.headers.take()?;
-        op.query = vec![("append", None), ("position", Some(self.position.to_string()))];
+        op.query = vec![
+            ("append", None),
+            ("position", Some(self.position.to_string())),
+        ];
         op.body = Some(self.body);
         op.idempotent = false;
         let answer = self.bucket.client().execute(op, Sink::Buffer).await?;
@@ -348,7 +398,11 @@ pub struct InitiateMultipartUpload {
 
 impl InitiateMultipartUpload {
     pub(crate) fn new(bucket: Bucket, key: &str) -> Self {
-        InitiateMultipartUpload { bucket, key: key.to_owned(), headers: Headers::default() }
+        InitiateMultipartUpload {
+            bucket,
+            key: key.to_owned(),
+            headers: Headers::default(),
+        }
     }
 
     common_object_options!();
@@ -361,7 +415,8 @@ impl InitiateMultipartUpload {
         op.headers = self.headers.take()?;
         op.query = vec![("uploads", None)];
         let answer = self.bucket.client().execute(op, Sink::Buffer).await?;
-        xml::initiate_multipart(answer.bytes()).map_err(|e| decode_error("InitiateMultipartUpload", e))
+        xml::initiate_multipart(answer.bytes())
+            .map_err(|e| decode_error("InitiateMultipartUpload", e))
     }
 }
 
@@ -375,11 +430,16 @@ impl Bucket {
         body: impl Into<PutBody>,
     ) -> Result<PutObjectOutput> {
         if !(1..=10_000).contains(&part_number) {
-            return Err(invalid_input(format!("part number {part_number} is outside 1..=10000")));
+            return Err(invalid_input(format!(
+                "part number {part_number} is outside 1..=10000"
+            )));
         }
         let key = parse_key(key)?;
         let mut op = object_op(self, "UploadPart", Method::PUT, &key);
-        op.query = vec![("partNumber", Some(part_number.to_string())), ("uploadId", Some(upload_id.to_owned()))];
+        op.query = vec![
+            ("partNumber", Some(part_number.to_string())),
+            ("uploadId", Some(upload_id.to_owned())),
+        ];
         op.body = Some(body.into());
         op.verify_upload = true;
         let answer = self.client().execute(op, Sink::Buffer).await?;
@@ -397,17 +457,23 @@ impl Bucket {
             return Err(invalid_input("CompleteMultipartUpload: no parts"));
         }
         let key = parse_key(key)?;
-        let mut sorted: Vec<(u32, String)> = parts.iter().map(|p| (p.part_number, p.etag.clone())).collect();
+        let mut sorted: Vec<(u32, String)> = parts
+            .iter()
+            .map(|p| (p.part_number, p.etag.clone()))
+            .collect();
         sorted.sort_by_key(|(number, _)| *number);
         let body = xml::encode_complete(&sorted);
         let mut op = object_op(self, "CompleteMultipartUpload", Method::POST, &key);
         op.query = vec![("uploadId", Some(upload_id.to_owned()))];
-        op.headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
+        op.headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/xml"),
+        );
         op.body = Some(PutBody::from(body));
         op.error_root_on_success = true;
         let answer = self.client().execute(op, Sink::Buffer).await?;
-        let mut output =
-            xml::complete_multipart(answer.bytes()).map_err(|e| decode_error("CompleteMultipartUpload", e))?;
+        let mut output = xml::complete_multipart(answer.bytes())
+            .map_err(|e| decode_error("CompleteMultipartUpload", e))?;
         output.crc64 = crc64_header(&answer.parts.headers);
         Ok(output)
     }
@@ -432,7 +498,8 @@ impl Bucket {
         let mut op = object_op(self, "ListParts", Method::GET, &key);
         op.query = vec![("uploadId", Some(upload_id.to_owned()))];
         if let Some(marker) = part_number_marker {
-            op.query.push(("part-number-marker", Some(marker.to_string())));
+            op.query
+                .push(("part-number-marker", Some(marker.to_string())));
         }
         let answer = self.client().execute(op, Sink::Buffer).await?;
         xml::list_parts(answer.bytes()).map_err(|e| decode_error("ListParts", e))
@@ -457,14 +524,21 @@ impl Bucket {
             .map(|k| parse_key(k.as_ref()).map(|k| k.as_ref().to_owned()))
             .collect::<Result<_>>()?;
         if keys.is_empty() || keys.len() > 1000 {
-            return Err(invalid_input(format!("DeleteObjects takes 1..=1000 keys, not {}", keys.len())));
+            return Err(invalid_input(format!(
+                "DeleteObjects takes 1..=1000 keys, not {}",
+                keys.len()
+            )));
         }
         let body = xml::encode_delete(&keys, false);
-        let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body.as_bytes()));
+        let md5 =
+            base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body.as_bytes()));
         let mut op = Operation::new("DeleteObjects", Method::POST);
         op.bucket = Some(self.name().clone());
         op.query = vec![("delete", None)];
-        op.headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
+        op.headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/xml"),
+        );
         op.headers.insert(
             "content-md5",
             http::HeaderValue::from_str(&md5).map_err(|_| invalid_input("content-md5"))?,
@@ -474,16 +548,18 @@ impl Bucket {
         xml::delete_result(answer.bytes()).map_err(|e| decode_error("DeleteObjects", e))
     }
 
-    /// The `x-cos-copy-source` value naming `key` in this bucket.
+    /// The `x-cos-copy-source` value naming `key` in this bucket: COS's own form
+    /// `<bucket>.cos.<region>.myqcloud.com/<key>` when the region is known, else
+    /// `/<bucket>/<key>` (understood by path-style servers such as the emulator).
     pub(crate) fn copy_source(&self, key: &ObjectKey) -> String {
-        let (_, authority, path) = self.client().locate(Some(self.name()), None);
-        let key_path = object_path(key.as_ref());
+        let key_path = object_path(key.as_str());
         match self.client().config().region.as_ref() {
-            Some(region) if self.client().config().endpoint.authority.is_none() => {
-                format!("{}.cos.{}.myqcloud.com{key_path}", self.name().as_ref(), region.as_ref())
-            }
-            // custom endpoints: the same host and path the bucket is addressed with
-            _ => format!("{authority}{}{key_path}", path.trim_end_matches('/')),
+            Some(region) => format!(
+                "{}.cos.{}.myqcloud.com{key_path}",
+                self.name().as_str(),
+                region.as_str()
+            ),
+            None => format!("/{}{key_path}", self.name().as_str()),
         }
     }
 }

@@ -30,14 +30,18 @@ impl Headers {
         let parsed_name = match HeaderName::from_bytes(name.as_bytes()) {
             Ok(name) => name,
             Err(_) => {
-                self.error = Some(invalid_input(format!("{name:?} is not a valid header name")));
+                self.error = Some(invalid_input(format!(
+                    "{name:?} is not a valid header name"
+                )));
                 return;
             }
         };
         let parsed_value = match HeaderValue::from_str(value) {
             Ok(value) => value,
             Err(_) => {
-                self.error = Some(invalid_input(format!("the value of header {name} is not a valid header value")));
+                self.error = Some(invalid_input(format!(
+                    "the value of header {name} is not a valid header value"
+                )));
                 return;
             }
         };
@@ -54,7 +58,8 @@ impl Headers {
 
     pub(crate) fn metadata(&mut self, name: &str, value: &str) {
         if name.is_empty() {
-            self.error.get_or_insert_with(|| invalid_input("a metadata name must not be empty"));
+            self.error
+                .get_or_insert_with(|| invalid_input("a metadata name must not be empty"));
             return;
         }
         self.set(&format!("x-cos-meta-{}", name.to_ascii_lowercase()), value);

@@ -50,7 +50,8 @@ impl PresignedRequest {
             }
             _ => key.as_str().to_owned(),
         };
-        let mut presign = cos_sign::Presign::new(self.method, format!("{scheme}://{authority}"), signed_key);
+        let mut presign =
+            cos_sign::Presign::new(self.method, format!("{scheme}://{authority}"), signed_key);
         for (name, value) in self.params {
             presign = presign.param(name, value);
         }

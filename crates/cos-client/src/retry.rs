@@ -43,7 +43,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries (one attempt).
     pub fn disabled() -> Self {
-        RetryPolicy { max_attempts: 1, ..Self::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// Total attempts, the first included (at least 1).
@@ -82,7 +85,9 @@ impl RetryPolicy {
 
     /// The upper bound of the backoff before retry number `retry` (1-based).
     pub fn backoff_ceiling(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
         self.base_delay.saturating_mul(factor).min(self.max_delay)
     }
 
@@ -103,7 +108,9 @@ mod tests {
         let policy = RetryPolicy::default()
             .base_delay(Duration::from_millis(100))
             .max_delay(Duration::from_millis(700));
-        let ceilings: Vec<_> = (1..=5).map(|n| policy.backoff_ceiling(n).as_millis()).collect();
+        let ceilings: Vec<_> = (1..=5)
+            .map(|n| policy.backoff_ceiling(n).as_millis())
+            .collect();
         assert_eq!(ceilings, vec![100, 200, 400, 700, 700]);
         assert_eq!(policy.backoff_ceiling(200), Duration::from_millis(700));
     }

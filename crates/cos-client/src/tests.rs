@@ -17,7 +17,11 @@ fn client(transport: &Arc<ScriptedTransport>) -> Client {
         .endpoint("http://127.0.0.1:9")
         .credentials(Credentials::new("AKIDtest", "secret"))
         .transport(transport.clone())
-        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)).max_delay(Duration::from_millis(2)))
+        .retry_policy(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(2)),
+        )
         .build()
         .unwrap()
 }
@@ -33,9 +37,16 @@ async fn throttled_twice_then_success_is_retried_with_marker() {
     let transport = Arc::new(ScriptedTransport::new());
     transport.push(slow_down());
     transport.push(slow_down());
-    transport.push(ScriptedResponse::status(200).header("x-cos-hash-crc64ecma", &crc64(b"data").to_string()));
+    transport.push(
+        ScriptedResponse::status(200).header("x-cos-hash-crc64ecma", &crc64(b"data").to_string()),
+    );
     let bucket = client(&transport).bucket(BUCKET).unwrap();
-    bucket.put_object("a/b.txt").body("data").send().await.unwrap();
+    bucket
+        .put_object("a/b.txt")
+        .body("data")
+        .send()
+        .await
+        .unwrap();
 
     let requests = transport.requests();
     assert_eq!(requests.len(), 3);
@@ -43,10 +54,16 @@ async fn throttled_twice_then_success_is_retried_with_marker() {
     for retry in &requests[1..] {
         assert_eq!(retry.headers["x-cos-sdk-retry"], "true");
         let authorization = retry.headers["authorization"].to_str().unwrap();
-        assert!(authorization.contains("x-cos-sdk-retry"), "the marker is signed: {authorization}");
+        assert!(
+            authorization.contains("x-cos-sdk-retry"),
+            "the marker is signed: {authorization}"
+        );
         assert_eq!(&retry.body[..], b"data", "the body is replayed");
     }
-    assert_eq!(requests[0].uri, "http://127.0.0.1:9/examplebucket-1250000000/a/b.txt");
+    assert_eq!(
+        requests[0].uri,
+        "http://127.0.0.1:9/examplebucket-1250000000/a/b.txt"
+    );
 }
 
 #[tokio::test]
@@ -75,20 +92,28 @@ async fn attempts_are_bounded() {
     let bucket = client(&transport).bucket(BUCKET).unwrap();
     let error = bucket.delete_object("k").await.unwrap_err();
     assert!(error.is_throttled());
-    assert_eq!(transport.requests().len(), 4, "the default policy makes 4 attempts");
+    assert_eq!(
+        transport.requests().len(),
+        4,
+        "the default policy makes 4 attempts"
+    );
 }
 
 #[tokio::test]
 async fn one_shot_stream_is_not_retried_and_says_why() {
     let transport = Arc::new(ScriptedTransport::new());
-    transport.push(ScriptedResponse::error(TransportError::io(std::io::Error::new(
-        std::io::ErrorKind::ConnectionReset,
-        "reset",
-    ))));
+    transport.push(ScriptedResponse::error(TransportError::io(
+        std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset"),
+    )));
     transport.push(ScriptedResponse::status(200));
     let bucket = client(&transport).bucket(BUCKET).unwrap();
     let stream = futures::stream::iter(vec![Ok(Bytes::from_static(b"abc"))]);
-    let error = bucket.put_object("k").body(PutBody::stream(stream, 3)).send().await.unwrap_err();
+    let error = bucket
+        .put_object("k")
+        .body(PutBody::stream(stream, 3))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(transport.requests().len(), 1);
     let client_error = error.as_client().expect("a client error");
     assert_eq!(client_error.kind(), ClientErrorKind::Io);
@@ -102,16 +127,32 @@ async fn upload_crc_mismatch_is_an_integrity_error() {
         transport.push(ScriptedResponse::status(200).header("x-cos-hash-crc64ecma", "1"));
     }
     let bucket = client(&transport).bucket(BUCKET).unwrap();
-    let error = bucket.put_object("k").body("data").send().await.unwrap_err();
-    assert_eq!(error.as_client().unwrap().kind(), ClientErrorKind::Integrity);
+    let error = bucket
+        .put_object("k")
+        .body("data")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_client().unwrap().kind(),
+        ClientErrorKind::Integrity
+    );
 }
 
 #[tokio::test]
 async fn corrupted_download_is_retried_then_succeeds() {
     let transport = Arc::new(ScriptedTransport::new());
     let good = crc64(b"hello world").to_string();
-    transport.push(ScriptedResponse::status(200).header("x-cos-hash-crc64ecma", &good).body("hellO world"));
-    transport.push(ScriptedResponse::status(200).header("x-cos-hash-crc64ecma", &good).body("hello world"));
+    transport.push(
+        ScriptedResponse::status(200)
+            .header("x-cos-hash-crc64ecma", &good)
+            .body("hellO world"),
+    );
+    transport.push(
+        ScriptedResponse::status(200)
+            .header("x-cos-hash-crc64ecma", &good)
+            .body("hello world"),
+    );
     let bucket = client(&transport).bucket(BUCKET).unwrap();
     let object = bucket.get_object("k").send().await.unwrap();
     assert_eq!(&object.body[..], b"hello world");
@@ -122,7 +163,12 @@ async fn corrupted_download_is_retried_then_succeeds() {
 async fn broken_stream_ends_with_an_error() {
     use futures::StreamExt;
     let transport = Arc::new(ScriptedTransport::new());
-    transport.push(ScriptedResponse::status(200).header("content-length", "10").body("hello").break_after_body());
+    transport.push(
+        ScriptedResponse::status(200)
+            .header("content-length", "10")
+            .body("hello")
+            .break_after_body(),
+    );
     let bucket = client(&transport).bucket(BUCKET).unwrap();
     let mut stream = bucket.get_object("k").send_stream().await.unwrap();
     assert_eq!(&stream.next().await.unwrap().unwrap()[..], b"hello");
@@ -136,12 +182,20 @@ async fn copy_answered_200_with_error_is_an_error() {
     let late_failure = "<?xml version='1.0'?><Error><Code>InvalidArgument</Code><Message>bad</Message><RequestId>r1</RequestId></Error>";
     transport.push(ScriptedResponse::status(200).body(late_failure));
     let bucket = client(&transport).bucket(BUCKET).unwrap();
-    let error = bucket.copy_object("dst").source_key("src").send().await.unwrap_err();
+    let error = bucket
+        .copy_object("dst")
+        .source_key("src")
+        .send()
+        .await
+        .unwrap_err();
     let service = error.as_service().expect("a service error");
     assert_eq!(service.code(), "InvalidArgument");
     assert_eq!(service.request_id(), Some("r1"));
     let sent = &transport.requests()[0];
-    assert_eq!(sent.headers["x-cos-copy-source"], "127.0.0.1:9/examplebucket-1250000000/src");
+    assert_eq!(
+        sent.headers["x-cos-copy-source"],
+        "/examplebucket-1250000000/src"
+    );
 }
 
 #[tokio::test]
@@ -156,13 +210,32 @@ async fn skewed_clock_is_corrected_once() {
     transport.push(ScriptedResponse::status(200));
     let client = client(&transport);
     client.bucket(BUCKET).unwrap().head().await.unwrap();
-    assert!((3590..=3610).contains(&client.clock_offset()), "offset {}", client.clock_offset());
+    assert!(
+        (3590..=3610).contains(&client.clock_offset()),
+        "offset {}",
+        client.clock_offset()
+    );
     let second = &transport.requests()[1];
     let authorization = second.headers["authorization"].to_str().unwrap();
-    let start: i64 = authorization.split("q-sign-time=").nth(1).unwrap().split(';').next().unwrap().parse().unwrap();
+    let start: i64 = authorization
+        .split("q-sign-time=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let expected = httpdate::fmt_http_date(server_time);
-    let server_secs = httpdate::parse_http_date(&expected).unwrap().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    assert!((start - (server_secs - 60)).abs() <= 5, "signed with the server's clock");
+    let server_secs = httpdate::parse_http_date(&expected)
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        (start - (server_secs - 60)).abs() <= 5,
+        "signed with the server's clock"
+    );
 }
 
 #[tokio::test]
@@ -171,7 +244,11 @@ async fn keys_that_address_the_bucket_root_are_refused() {
     let bucket = client(&transport).bucket(BUCKET).unwrap();
     for key in ["", "/", "a/..", "."] {
         let error = bucket.delete_object(key).await.unwrap_err();
-        assert_eq!(error.as_client().unwrap().kind(), ClientErrorKind::InvalidInput, "{key:?}");
+        assert_eq!(
+            error.as_client().unwrap().kind(),
+            ClientErrorKind::InvalidInput,
+            "{key:?}"
+        );
     }
     assert!(transport.requests().is_empty(), "nothing was sent");
 }
@@ -188,7 +265,15 @@ async fn session_token_is_sent_and_signed() {
         .unwrap();
     client.bucket(BUCKET).unwrap().head().await.unwrap();
     let sent = &transport.requests()[0];
-    assert_eq!(sent.uri, "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/");
+    assert_eq!(
+        sent.uri,
+        "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/"
+    );
     assert_eq!(sent.headers["x-cos-security-token"], "token-1");
-    assert!(sent.headers["authorization"].to_str().unwrap().contains("x-cos-security-token"));
+    assert!(
+        sent.headers["authorization"]
+            .to_str()
+            .unwrap()
+            .contains("x-cos-security-token")
+    );
 }

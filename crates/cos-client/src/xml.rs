@@ -11,9 +11,9 @@ use std::fmt;
 use quick_xml::events::Event;
 
 use crate::model::{
-    BucketSummary, CompleteMultipartUploadOutput, CopyObjectOutput, DeleteObjectsOutput, DeletedObject,
-    FailedDelete, InitiateMultipartUploadOutput, ListBucketsOutput, ListObjectsPage, ListPartsOutput,
-    ObjectSummary, Owner, PartSummary,
+    BucketSummary, CompleteMultipartUploadOutput, CopyObjectOutput, DeleteObjectsOutput,
+    DeletedObject, FailedDelete, InitiateMultipartUploadOutput, ListBucketsOutput, ListObjectsPage,
+    ListPartsOutput, ObjectSummary, Owner, PartSummary,
 };
 
 /// Why a success body could not be read.
@@ -22,9 +22,15 @@ pub(crate) enum XmlError {
     /// The body is not well-formed XML (or not UTF-8).
     Malformed(String),
     /// The root element is `found`, not the expected one. `<Error>` lands here.
-    UnexpectedRoot { expected: &'static str, found: String },
+    UnexpectedRoot {
+        expected: &'static str,
+        found: String,
+    },
     /// A required element is missing or has an unreadable value.
-    Field { element: &'static str, problem: &'static str },
+    Field {
+        element: &'static str,
+        problem: &'static str,
+    },
 }
 
 impl fmt::Display for XmlError {
@@ -66,20 +72,25 @@ impl Element {
     }
 
     fn optional(&self, name: &str) -> Option<String> {
-        self.text_of(name).filter(|t| !t.is_empty()).map(str::to_owned)
+        self.text_of(name)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
     }
 
     fn required(&self, name: &'static str) -> Result<String, XmlError> {
-        self.optional(name).ok_or(XmlError::Field { element: name, problem: "is missing or empty" })
+        self.optional(name).ok_or(XmlError::Field {
+            element: name,
+            problem: "is missing or empty",
+        })
     }
 
     fn number<T: std::str::FromStr>(&self, name: &'static str) -> Result<Option<T>, XmlError> {
         match self.text_of(name).filter(|t| !t.is_empty()) {
             None => Ok(None),
-            Some(text) => text
-                .parse()
-                .map(Some)
-                .map_err(|_| XmlError::Field { element: name, problem: "is not a number" }),
+            Some(text) => text.parse().map(Some).map_err(|_| XmlError::Field {
+                element: name,
+                problem: "is not a number",
+            }),
         }
     }
 
@@ -87,7 +98,10 @@ impl Element {
         match self.text_of(name).unwrap_or("false") {
             "true" | "True" | "TRUE" => Ok(true),
             "false" | "False" | "FALSE" | "" => Ok(false),
-            _ => Err(XmlError::Field { element: name, problem: "is not true or false" }),
+            _ => Err(XmlError::Field {
+                element: name,
+                problem: "is not true or false",
+            }),
         }
     }
 }
@@ -102,21 +116,31 @@ fn parse_document(body: &[u8]) -> Result<Element, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
-        let event = reader.read_event().map_err(|e| XmlError::Malformed(e.to_string()))?;
+        let event = reader
+            .read_event()
+            .map_err(|e| XmlError::Malformed(e.to_string()))?;
         match event {
             Event::Start(start) => {
                 if root.is_some() {
                     return Err(XmlError::Malformed("content after the root element".into()));
                 }
                 let name = local(start.name().as_ref()).to_owned();
-                stack.push(Element { name, ..Element::default() });
+                stack.push(Element {
+                    name,
+                    ..Element::default()
+                });
             }
             Event::Empty(start) => {
-                let element = Element { name: local(start.name().as_ref()).to_owned(), ..Element::default() };
+                let element = Element {
+                    name: local(start.name().as_ref()).to_owned(),
+                    ..Element::default()
+                };
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None if root.is_none() => root = Some(element),
-                    None => return Err(XmlError::Malformed("content after the root element".into())),
+                    None => {
+                        return Err(XmlError::Malformed("content after the root element".into()));
+                    }
                 }
             }
             Event::End(_) => {
@@ -143,7 +167,11 @@ fn parse_document(body: &[u8]) -> Result<Element, XmlError> {
                     if reference.is_char_ref() {
                         match reference.resolve_char_ref() {
                             Ok(Some(c)) => current.text.push(c),
-                            _ => return Err(XmlError::Malformed("invalid character reference".into())),
+                            _ => {
+                                return Err(XmlError::Malformed(
+                                    "invalid character reference".into(),
+                                ));
+                            }
                         }
                     } else {
                         let name = reference.into_inner();
@@ -168,7 +196,9 @@ fn parse_document(body: &[u8]) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Malformed("the document ends inside an element".into()));
+        return Err(XmlError::Malformed(
+            "the document ends inside an element".into(),
+        ));
     }
     root.ok_or_else(|| XmlError::Malformed("no root element".into()))
 }
@@ -176,7 +206,10 @@ fn parse_document(body: &[u8]) -> Result<Element, XmlError> {
 fn document(body: &[u8], expected: &'static str) -> Result<Element, XmlError> {
     let root = parse_document(body)?;
     if root.name != expected {
-        return Err(XmlError::UnexpectedRoot { expected, found: root.name });
+        return Err(XmlError::UnexpectedRoot {
+            expected,
+            found: root.name,
+        });
     }
     Ok(root)
 }
@@ -187,7 +220,10 @@ pub(crate) fn root_name(body: &[u8]) -> Option<String> {
 }
 
 fn owner(element: Option<&Element>) -> Option<Owner> {
-    element.map(|o| Owner { id: o.string("ID"), display_name: o.string("DisplayName") })
+    element.map(|o| Owner {
+        id: o.string("ID"),
+        display_name: o.string("DisplayName"),
+    })
 }
 
 pub(crate) fn list_buckets(body: &[u8]) -> Result<ListBucketsOutput, XmlError> {
@@ -207,13 +243,18 @@ pub(crate) fn list_buckets(body: &[u8]) -> Result<ListBucketsOutput, XmlError> {
         })
         .transpose()?
         .unwrap_or_default();
-    Ok(ListBucketsOutput { owner: owner(root.child("Owner")), buckets })
+    Ok(ListBucketsOutput {
+        owner: owner(root.child("Owner")),
+        buckets,
+    })
 }
 
 /// Decodes a GET Bucket page; with `url_encoded`, the key-like fields are percent-decoded.
 pub(crate) fn list_objects(body: &[u8]) -> Result<ListObjectsPage, XmlError> {
     let root = document(body, "ListBucketResult")?;
-    let url_encoded = root.text_of("EncodingType").is_some_and(|t| t.eq_ignore_ascii_case("url"));
+    let url_encoded = root
+        .text_of("EncodingType")
+        .is_some_and(|t| t.eq_ignore_ascii_case("url"));
     let decode = |value: String| -> Result<String, XmlError> {
         if !url_encoded {
             return Ok(value);
@@ -221,7 +262,10 @@ pub(crate) fn list_objects(body: &[u8]) -> Result<ListObjectsPage, XmlError> {
         percent_encoding::percent_decode_str(&value)
             .decode_utf8()
             .map(|v| v.into_owned())
-            .map_err(|_| XmlError::Field { element: "Key", problem: "is not URL-encoded UTF-8" })
+            .map_err(|_| XmlError::Field {
+                element: "Key",
+                problem: "is not URL-encoded UTF-8",
+            })
     };
     let mut contents = Vec::new();
     for item in root.children("Contents") {
@@ -308,9 +352,10 @@ pub(crate) fn list_parts(body: &[u8]) -> Result<ListPartsOutput, XmlError> {
     let mut parts = Vec::new();
     for part in root.children("Part") {
         parts.push(PartSummary {
-            part_number: part
-                .number("PartNumber")?
-                .ok_or(XmlError::Field { element: "PartNumber", problem: "is missing" })?,
+            part_number: part.number("PartNumber")?.ok_or(XmlError::Field {
+                element: "PartNumber",
+                problem: "is missing",
+            })?,
             etag: part.string("ETag"),
             size: part.number("Size")?.unwrap_or(0),
             last_modified: part.string("LastModified"),
@@ -368,7 +413,10 @@ mod tests {
         let body = b"<?xml version='1.0'?><Error><Code>InternalError</Code></Error>";
         assert_eq!(
             copy_object(body).unwrap_err(),
-            XmlError::UnexpectedRoot { expected: "CopyObjectResult", found: "Error".into() }
+            XmlError::UnexpectedRoot {
+                expected: "CopyObjectResult",
+                found: "Error".into()
+            }
         );
         assert_eq!(root_name(body).as_deref(), Some("Error"));
     }

@@ -102,7 +102,10 @@ pub struct TransportError {
 impl TransportError {
     /// An error of `kind` caused by `source`.
     pub fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
-        TransportError { kind, source: source.into() }
+        TransportError {
+            kind,
+            source: source.into(),
+        }
     }
 
     /// No connection could be made.
@@ -170,13 +173,18 @@ pub struct Body {
 
 enum BodyInner {
     Bytes(Bytes),
-    Stream { stream: BoxStream<'static, io::Result<Bytes>>, len: Option<u64> },
+    Stream {
+        stream: BoxStream<'static, io::Result<Bytes>>,
+        len: Option<u64>,
+    },
 }
 
 impl Body {
     /// An empty body.
     pub fn empty() -> Self {
-        Body { inner: BodyInner::Bytes(Bytes::new()) }
+        Body {
+            inner: BodyInner::Bytes(Bytes::new()),
+        }
     }
 
     /// A body streamed from `stream`, of `len` bytes when known.
@@ -184,7 +192,12 @@ impl Body {
         stream: impl Stream<Item = io::Result<Bytes>> + Send + 'static,
         len: Option<u64>,
     ) -> Self {
-        Body { inner: BodyInner::Stream { stream: Box::pin(stream), len } }
+        Body {
+            inner: BodyInner::Stream {
+                stream: Box::pin(stream),
+                len,
+            },
+        }
     }
 
     /// The body's length, when known.
@@ -251,7 +264,9 @@ impl fmt::Debug for Body {
 
 impl From<Bytes> for Body {
     fn from(bytes: Bytes) -> Self {
-        Body { inner: BodyInner::Bytes(bytes) }
+        Body {
+            inner: BodyInner::Bytes(bytes),
+        }
     }
 }
 
@@ -292,19 +307,25 @@ enum ResponseInner {
 impl ResponseBody {
     /// An empty body.
     pub fn empty() -> Self {
-        ResponseBody { inner: ResponseInner::Bytes(Bytes::new()) }
+        ResponseBody {
+            inner: ResponseInner::Bytes(Bytes::new()),
+        }
     }
 
     /// A body whose bytes are all in memory.
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
-        ResponseBody { inner: ResponseInner::Bytes(bytes.into()) }
+        ResponseBody {
+            inner: ResponseInner::Bytes(bytes.into()),
+        }
     }
 
     /// A body streamed from `stream`; an `Err` item means the connection broke mid-body.
     pub fn from_stream(
         stream: impl Stream<Item = Result<Bytes, TransportError>> + Send + 'static,
     ) -> Self {
-        ResponseBody { inner: ResponseInner::Stream(Box::pin(stream)) }
+        ResponseBody {
+            inner: ResponseInner::Stream(Box::pin(stream)),
+        }
     }
 
     /// The next chunk, `None` at the end.

@@ -143,11 +143,14 @@ impl Transport for ReqwestTransport {
         *request.body_mut() = Some(body);
         let response = self.client.execute(request).await.map_err(classify)?;
 
-        let mut head = http::Response::builder().status(response.status()).version(response.version());
+        let mut head = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
         if let Some(headers) = head.headers_mut() {
             *headers = response.headers().clone();
         }
         let body = response.bytes_stream().map_err(classify).boxed();
-        head.body(ResponseBody::from_stream(body)).map_err(TransportError::other)
+        head.body(ResponseBody::from_stream(body))
+            .map_err(TransportError::other)
     }
 }

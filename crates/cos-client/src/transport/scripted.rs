@@ -67,7 +67,9 @@ impl ScriptedResponse {
 
     /// A transport failure instead of a response.
     pub fn error(error: TransportError) -> Self {
-        ScriptedResponse { outcome: Outcome::Error(error) }
+        ScriptedResponse {
+            outcome: Outcome::Error(error),
+        }
     }
 
     /// Adds a response header.
@@ -94,7 +96,10 @@ impl ScriptedResponse {
 
     /// Makes the body stream fail (as a dropped connection) after its bytes.
     pub fn break_after_body(mut self) -> Self {
-        if let Outcome::Response { break_after_body, .. } = &mut self.outcome {
+        if let Outcome::Response {
+            break_after_body, ..
+        } = &mut self.outcome
+        {
             *break_after_body = true;
         }
         self
@@ -129,12 +134,18 @@ impl ScriptedTransport {
 
     /// Queues the answer to the next unanswered request.
     pub fn push(&self, response: ScriptedResponse) {
-        self.script.lock().unwrap_or_else(|e| e.into_inner()).push_back(response);
+        self.script
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(response);
     }
 
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// How many scripted answers are left.
@@ -151,19 +162,33 @@ impl Transport for ScriptedTransport {
     ) -> Result<http::Response<ResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
         let body = body.collect().await?;
-        self.requests.lock().unwrap_or_else(|e| e.into_inner()).push(RecordedRequest {
-            method: parts.method,
-            uri: parts.uri,
-            headers: parts.headers,
-            body,
-        });
-        let next = self.script.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(RecordedRequest {
+                method: parts.method,
+                uri: parts.uri,
+                headers: parts.headers,
+                body,
+            });
+        let next = self
+            .script
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front();
         let Some(next) = next else {
-            return Err(TransportError::other("the scripted transport has no answer left"));
+            return Err(TransportError::other(
+                "the scripted transport has no answer left",
+            ));
         };
         match next.outcome {
             Outcome::Error(error) => Err(error),
-            Outcome::Response { status, headers, body, break_after_body } => {
+            Outcome::Response {
+                status,
+                headers,
+                body,
+                break_after_body,
+            } => {
                 let body = if break_after_body {
                     let items: Vec<Result<Bytes, TransportError>> = vec![
                         Ok(body),
