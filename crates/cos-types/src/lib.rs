@@ -57,13 +57,12 @@
 //!             println!("timed out; retryable: {}", error.is_retryable());
 //!         }
 //!         // The cause, if any, is the error's source().
-//!         let mut cause = std::error::Error::source(&error);
-//!         while let Some(inner) = cause {
-//!             eprintln!("  caused by: {inner}");
-//!             cause = inner.source();
+//!         if let Some(cause) = std::error::Error::source(&error) {
+//!             eprintln!("  caused by: {cause}");
 //!         }
 //!     }
-//!     Err(other) => eprintln!("{other}"),
+//!     // Error is non-exhaustive; `display_with_causes` prints any error with its causes.
+//!     Err(other) => eprintln!("{}", other.display_with_causes()),
 //! }
 //! ```
 //!
@@ -172,6 +171,13 @@ impl Error {
         self.as_service().map(ServiceError::code)
     }
 
+    /// `Display` of this error followed by each cause in the `source()` chain, on one
+    /// line separated by `: ` — for logs, where the cause of a client error matters
+    /// (`COS client error (connect) in PutObject ...: tcp connect error: Connection refused`).
+    pub fn display_with_causes(&self) -> impl std::fmt::Display + '_ {
+        DisplayWithCauses(self)
+    }
+
     /// The service error, if this is one.
     pub fn as_service(&self) -> Option<&ServiceError> {
         match self {
@@ -186,5 +192,19 @@ impl Error {
             Error::Client(error) => Some(error),
             Error::Service(_) => None,
         }
+    }
+}
+
+struct DisplayWithCauses<'a>(&'a Error);
+
+impl std::fmt::Display for DisplayWithCauses<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = std::error::Error::source(self.0);
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
+        }
+        Ok(())
     }
 }

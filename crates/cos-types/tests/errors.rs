@@ -599,3 +599,23 @@ fn debug_shows_the_fields() {
         "{debug}"
     );
 }
+
+#[test]
+fn display_with_causes_prints_the_chain_on_one_line() {
+    let error = Error::from(
+        client(ClientErrorKind::Connect).with_source(Wrapper(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            "connection refused",
+        ))),
+    );
+    assert_eq!(
+        error.display_with_causes().to_string(),
+        "COS client error (connect) in GetObject examplebucket-1250000000/a.txt: \
+         transport failed: connection refused"
+    );
+    let service = Error::from(service(502, None));
+    assert_eq!(
+        service.display_with_causes().to_string(),
+        service.to_string()
+    );
+}

@@ -2,7 +2,7 @@
 #![cfg(feature = "serde")]
 
 use bytes::Bytes;
-use cos_types::{BucketName, ObjectKey, Region, ServiceError};
+use cos_types::{BucketName, ErrorCode, ObjectKey, Region, ServiceError};
 use http::{HeaderMap, StatusCode};
 use serde_json::json;
 
@@ -50,4 +50,16 @@ fn value_types_round_trip_and_validate() {
     let error = serde_json::from_str::<ObjectKey>("\"a/..\"").unwrap_err();
     assert!(error.to_string().contains("bucket root"), "{error}");
     assert!(serde_json::from_str::<Region>("\"-ap\"").is_err());
+}
+
+#[test]
+fn error_codes_serialise_as_their_wire_text() {
+    assert_eq!(
+        serde_json::to_string(&ErrorCode::RequestHasExpired).unwrap(),
+        "\"Request has expired\""
+    );
+    let code: ErrorCode = serde_json::from_str("\"BadRquest\"").unwrap();
+    assert_eq!(code, ErrorCode::BadRquest);
+    let code: ErrorCode = serde_json::from_str("\"Somewhere\\u0020else\"").unwrap();
+    assert_eq!(code, ErrorCode::Other);
 }

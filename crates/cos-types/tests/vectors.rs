@@ -74,6 +74,17 @@ fn every_vector_reads_as_expected() {
                 ));
             }
         }
+        // The body's own reading: damage is reported, HostId kept.
+        let body_want = &expected["cases"][id]["body"];
+        let malformed = body_want["malformed"].as_bool().unwrap_or(false);
+        if error.body_is_malformed() != malformed {
+            failures.push(format!("{id}: malformed = {}", error.body_is_malformed()));
+        }
+        if let Some(host_id) = body_want.get("host_id")
+            && !matches(host_id, error.host_id())
+        {
+            failures.push(format!("{id}: host_id = {:?}", error.host_id()));
+        }
         if want["derived"].as_bool() != Some(error.code_is_derived()) {
             failures.push(format!("{id}: derived = {}", error.code_is_derived()));
         }

@@ -8,6 +8,8 @@ use quick_xml::Reader;
 use quick_xml::errors::Error as XmlError;
 use quick_xml::events::{BytesRef, Event};
 
+use crate::span_in;
+
 /// The body is not an XML document whose root element is `Error`.
 ///
 /// Returned for empty bodies, HTML pages, JSON, plain text, and XML with another root.
@@ -376,13 +378,6 @@ impl<'a> Collected<'a> {
             }
         }
     }
-}
-
-/// The byte range of `part` inside `whole`, when `part` is a slice of it.
-fn span_in(whole: &str, part: &str) -> Option<Range<usize>> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    let end = start + part.len();
-    (end <= whole.len()).then_some(start..end)
 }
 
 /// Whether borrowed values can be located in the caller's body.

@@ -41,9 +41,23 @@
 //! # Ok::<(), cos_xml::NotAnErrorDocument>(())
 //! ```
 //!
-//! This crate depends only on `quick-xml` (its borrowing reader does the tokenising)
-//! and `memchr`; nothing else from the COS SDK, so it can be used alone.
+//! The [`codec`] module (default feature `codec`, which brings in serde) holds the other
+//! XML documents of the COS API — listings, multipart, batch delete, copy results — for
+//! clients and servers alike.
+//!
+//! Without default features this crate depends only on `quick-xml` (its borrowing
+//! reader does the tokenising) and `memchr`; nothing else from the COS SDK, so it can
+//! be used alone.
 
+#[cfg(feature = "codec")]
+pub mod codec;
 mod error_body;
 
 pub use error_body::{Element, ErrorBody, Field, FieldName, NotAnErrorDocument, parse_error};
+
+/// The byte range of `part` inside `whole`, when `part` is a slice of it.
+pub(crate) fn span_in(whole: &str, part: &str) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start + part.len();
+    (end <= whole.len()).then_some(start..end)
+}
