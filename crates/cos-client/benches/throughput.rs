@@ -27,21 +27,42 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let payload = Bytes::from((0..SIZE).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
     let (emulator, bucket, get_url, put_url) = runtime.block_on(async {
-        let emulator = cos_emulator::Emulator::start(cos_emulator::Config::new(SECRET_ID, SECRET_KEY)).await.unwrap();
+        let emulator =
+            cos_emulator::Emulator::start(cos_emulator::Config::new(SECRET_ID, SECRET_KEY))
+                .await
+                .unwrap();
         let client = Client::builder()
             .endpoint(emulator.endpoint())
             .credentials(Credentials::new(SECRET_ID, SECRET_KEY))
             .build()
             .unwrap();
-        let bucket = client.bucket(&format!("bench-{}", emulator.appid())).unwrap();
+        let bucket = client
+            .bucket(&format!("bench-{}", emulator.appid()))
+            .unwrap();
         bucket.create().await.unwrap();
-        bucket.put_object("get.bin").body(payload.clone()).send().await.unwrap();
+        bucket
+            .put_object("get.bin")
+            .body(payload.clone())
+            .send()
+            .await
+            .unwrap();
         let hour = Duration::from_secs(3600);
-        let get_url = bucket.presign(http::Method::GET, "get.bin", hour).url().await.unwrap();
-        let put_url = bucket.presign(http::Method::PUT, "put-raw.bin", hour).url().await.unwrap();
+        let get_url = bucket
+            .presign(http::Method::GET, "get.bin", hour)
+            .url()
+            .await
+            .unwrap();
+        let put_url = bucket
+            .presign(http::Method::PUT, "put-raw.bin", hour)
+            .url()
+            .await
+            .unwrap();
         (emulator, bucket, get_url, put_url)
     });
     // the same connection settings as the client's default transport
@@ -53,7 +74,15 @@ fn setup() -> Setup {
         .tcp_nodelay(true)
         .build()
         .unwrap();
-    Setup { runtime, bucket, raw, get_url, put_url, payload, _emulator: emulator }
+    Setup {
+        runtime,
+        bucket,
+        raw,
+        get_url,
+        put_url,
+        payload,
+        _emulator: emulator,
+    }
 }
 
 /// Runs `iterations` operations spread over `CONCURRENCY` tasks; returns the elapsed time.
@@ -119,7 +148,11 @@ fn throughput(c: &mut Criterion) {
     put.throughput(Throughput::Elements(1));
     put.bench_function("raw_reqwest_presigned", |b| {
         b.iter_custom(|iterations| {
-            let (raw, url, payload) = (setup.raw.clone(), setup.put_url.clone(), setup.payload.clone());
+            let (raw, url, payload) = (
+                setup.raw.clone(),
+                setup.put_url.clone(),
+                setup.payload.clone(),
+            );
             concurrent(&setup.runtime, iterations, move || {
                 let (raw, url, payload) = (raw.clone(), url.clone(), payload.clone());
                 async move {
@@ -135,7 +168,12 @@ fn throughput(c: &mut Criterion) {
             concurrent(&setup.runtime, iterations, move || {
                 let (bucket, payload) = (bucket.clone(), payload.clone());
                 async move {
-                    bucket.put_object("put-client.bin").body(payload).send().await.unwrap();
+                    bucket
+                        .put_object("put-client.bin")
+                        .body(payload)
+                        .send()
+                        .await
+                        .unwrap();
                 }
             })
         })

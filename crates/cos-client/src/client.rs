@@ -506,7 +506,7 @@ impl Client {
             }
             Sink::Buffer => {
                 let bytes = read_all(op.name, &mut body, stall, check).await?;
-                if op.error_root_on_success && xml::root_name(&bytes).as_deref() == Some("Error") {
+                if op.error_root_on_success && xml::is_error_document(&bytes) {
                     let error = ServiceError::from_response(parts.status, &parts.headers, bytes);
                     return Err(Failure {
                         error: error.into(),
