@@ -287,7 +287,7 @@ impl Client {
             headers.insert(http::header::DATE, value);
         }
         let length = request.body().len().unwrap_or(0);
-        if length > 0 || matches!(op.method, Method::PUT | Method::POST) {
+        if length > 0 || matches!(op.method, Method::PUT | Method::POST | Method::DELETE) {
             request
                 .headers_mut()
                 .insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
