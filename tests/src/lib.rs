@@ -62,3 +62,59 @@ pub async fn world(name: &str) -> World {
         bucket,
     }
 }
+
+/// A transport that counts the requests it forwards to the default reqwest transport, so a
+/// test can tell a retried operation from one that succeeded at once.
+#[derive(Debug)]
+pub struct CountingTransport {
+    inner: cos_client::transport::reqwest::ReqwestTransport,
+    sent: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingTransport {
+    /// A counter in front of a default [`ReqwestTransport`](cos_client::transport::reqwest::ReqwestTransport).
+    pub fn new() -> std::sync::Arc<Self> {
+        std::sync::Arc::new(CountingTransport {
+            inner: cos_client::transport::reqwest::ReqwestTransport::new().expect("a transport"),
+            sent: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    /// How many requests went out.
+    pub fn sent(&self) -> usize {
+        self.sent.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[cos_client::transport::async_trait]
+impl cos_client::transport::Transport for CountingTransport {
+    async fn send(
+        &self,
+        request: http::Request<cos_client::transport::Body>,
+    ) -> Result<
+        http::Response<cos_client::transport::ResponseBody>,
+        cos_client::transport::TransportError,
+    > {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.send(request).await
+    }
+}
+
+/// A client for `emulator` whose requests go through `transport`.
+pub fn client_with_transport(
+    emulator: &cos_emulator::Emulator,
+    transport: std::sync::Arc<CountingTransport>,
+) -> cos_client::Client {
+    cos_client::Client::builder()
+        .endpoint(emulator.endpoint())
+        .region(emulator.region())
+        .credentials(cos_client::Credentials::new(SECRET_ID, SECRET_KEY))
+        .transport(transport)
+        .retry_policy(
+            cos_client::RetryPolicy::default()
+                .base_delay(std::time::Duration::from_millis(5))
+                .max_delay(std::time::Duration::from_millis(20)),
+        )
+        .build()
+        .expect("a valid client configuration")
+}

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use cos_client::PutBody;
 use cos_emulator::{Fault, FaultRule, Operation};
-use cos_tests::world;
+use cos_tests::{CountingTransport, client_with_transport, world};
 use cos_types::ClientErrorKind;
 use futures::StreamExt;
 
@@ -18,16 +18,18 @@ fn slow_down() -> Fault {
 #[tokio::test]
 async fn slow_down_twice_then_success_is_retried() {
     let world = world("faults").await;
+    let transport = CountingTransport::new();
+    let bucket = client_with_transport(&world.emulator, transport.clone())
+        .bucket(world.bucket.name().as_str())
+        .unwrap();
     world.emulator.faults().add(
         FaultRule::new(slow_down())
             .operation(Operation::PutObject)
             .times(2),
     );
-    world.bucket.put_object("k").body("v").send().await.unwrap();
-    assert_eq!(
-        &world.bucket.get_object("k").send().await.unwrap().body[..],
-        b"v"
-    );
+    bucket.put_object("k").body("v").send().await.unwrap();
+    assert_eq!(transport.sent(), 3, "two throttled attempts, then success");
+    assert_eq!(&bucket.get_object("k").send().await.unwrap().body[..], b"v");
 }
 
 #[tokio::test]
@@ -69,15 +71,21 @@ async fn a_404_is_not_retried() {
         .operation(Operation::GetObject)
         .times(1),
     );
-    let error = world.bucket.get_object("present").send().await.unwrap_err();
+    let transport = CountingTransport::new();
+    let bucket = client_with_transport(&world.emulator, transport.clone())
+        .bucket(world.bucket.name().as_str())
+        .unwrap();
+    let error = bucket.get_object("present").send().await.unwrap_err();
     assert_eq!(error.as_service().map(|s| s.code()), Some("NoSuchKey"));
+    assert_eq!(transport.sent(), 1);
     assert!(world.bucket.get_object("present").send().await.is_ok());
 }
 
 #[tokio::test]
 async fn connection_closed_mid_body_is_retried_for_bytes() {
     let world = world("faults").await;
-    let data = vec![42u8; 100_000];
+    // large enough that the server flushes the head and some data before it hangs up
+    let data = vec![42u8; 4 * 1024 * 1024];
     world
         .bucket
         .put_object("k")
@@ -87,12 +95,17 @@ async fn connection_closed_mid_body_is_retried_for_bytes() {
         .unwrap();
     world.emulator.faults().add(
         FaultRule::new(Fault::CloseConnection {
-            after_bytes: Some(1000),
+            after_bytes: Some(2 * 1024 * 1024),
         })
         .operation(Operation::GetObject)
         .times(1),
     );
-    let object = world.bucket.get_object("k").send().await.unwrap();
+    let transport = CountingTransport::new();
+    let bucket = client_with_transport(&world.emulator, transport.clone())
+        .bucket(world.bucket.name().as_str())
+        .unwrap();
+    let object = bucket.get_object("k").send().await.unwrap();
+    assert_eq!(transport.sent(), 2, "the broken transfer was fetched again");
     assert_eq!(object.body.len(), data.len());
     assert_eq!(&object.body[..], &data[..]);
 }
@@ -100,16 +113,18 @@ async fn connection_closed_mid_body_is_retried_for_bytes() {
 #[tokio::test]
 async fn connection_closed_mid_body_ends_a_stream_with_an_error() {
     let world = world("faults").await;
+    // large enough that the server flushes the head and some data before it hangs up
+    let size = 4 * 1024 * 1024;
     world
         .bucket
         .put_object("k")
-        .body(vec![1u8; 100_000])
+        .body(vec![1u8; size])
         .send()
         .await
         .unwrap();
     world.emulator.faults().add(
         FaultRule::new(Fault::CloseConnection {
-            after_bytes: Some(1000),
+            after_bytes: Some(2 * 1024 * 1024),
         })
         .operation(Operation::GetObject)
         .times(1),
@@ -126,8 +141,13 @@ async fn connection_closed_mid_body_ends_a_stream_with_an_error() {
             }
         }
     }
-    let error = failure.expect("a broken stream must not end cleanly");
-    assert!(received < 100_000);
+    let error = failure.unwrap_or_else(|| {
+        panic!(
+            "a broken stream must not end cleanly ({received} bytes, meta {:?})",
+            stream.meta()
+        )
+    });
+    assert!(received < size, "{received}");
     assert!(error.as_client().is_some(), "{error}");
 }
 

@@ -60,7 +60,7 @@ impl Transport for RecordingTransport {
         };
         println!(
             "{:>6} {:<70} -> {} (request id {}, {} ms)",
-            exchange.method,
+            exchange.method.as_str(),
             exchange.url,
             exchange.outcome,
             exchange.request_id.as_deref().unwrap_or("-"),

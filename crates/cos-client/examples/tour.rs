@@ -80,7 +80,7 @@ async fn tour(
         .send()
         .await?;
     println!(
-        "   docs/readme.txt  etag {:?}  crc64 {:?}",
+        "   docs/readme.txt  etag {}  crc64 {:?}",
         put.etag.unwrap_or_default(),
         put.crc64
     );

@@ -34,7 +34,7 @@ pub(crate) const ERROR_BODY_LIMIT: usize = ServiceError::DEFAULT_BODY_LIMIT;
 ///     .credentials(cos_client::Credentials::new("AKID...", "secret"))
 ///     .build()?;
 /// let bucket = client.bucket("examplebucket-1250000000")?;
-/// bucket.put_object("hello.txt")?.body("hello").send().await?;
+/// bucket.put_object("hello.txt").body("hello").send().await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

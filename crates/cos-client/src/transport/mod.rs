@@ -49,6 +49,9 @@ pub mod reqwest;
 #[cfg(any(test, feature = "test-util"))]
 pub mod scripted;
 
+/// The attribute the [`Transport`] trait is written with, re-exported for implementations.
+pub use async_trait::async_trait;
+
 /// A boxed error, as transports report their underlying causes.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 

@@ -141,16 +141,14 @@ impl Transport for ReqwestTransport {
         *request.headers_mut() = parts.headers;
         *request.version_mut() = parts.version;
         *request.body_mut() = Some(body);
-        let response = self.client.execute(request).await.map_err(classify)?;
+        let mut response = self.client.execute(request).await.map_err(classify)?;
 
-        let mut head = http::Response::builder()
-            .status(response.status())
-            .version(response.version());
-        if let Some(headers) = head.headers_mut() {
-            *headers = response.headers().clone();
-        }
-        let body = response.bytes_stream().map_err(classify).boxed();
-        head.body(ResponseBody::from_stream(body))
-            .map_err(TransportError::other)
+        let mut answer = http::Response::new(ResponseBody::empty());
+        *answer.status_mut() = response.status();
+        *answer.version_mut() = response.version();
+        *answer.headers_mut() = std::mem::take(response.headers_mut());
+        *answer.body_mut() =
+            ResponseBody::from_stream(response.bytes_stream().map_err(classify).boxed());
+        Ok(answer)
     }
 }
