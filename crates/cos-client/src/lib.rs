@@ -17,27 +17,39 @@
 //!
 //! # Example
 //!
-//! Against a local emulator (`cos-emulator`), or COS itself with `.region(..)` instead of
-//! `.endpoint(..)`:
+//! Against a local emulator (`cos-emulator`); for COS itself, give `.region("ap-guangzhou")`
+//! instead of `.endpoint(..)`, and credentials from the environment.
 //!
-//! ```no_run
+//! ```
 //! use cos_client::{Client, Credentials};
 //!
-//! # async fn run() -> cos_types::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = cos_emulator::Emulator::start(cos_emulator::Config::new("AKIDexample", "secret")).await?;
+//! # let endpoint = emulator.endpoint();
 //! let client = Client::builder()
-//!     .endpoint("http://127.0.0.1:9000")
+//!     .endpoint(endpoint) // e.g. "http://127.0.0.1:9000"
 //!     .credentials(Credentials::new("AKIDexample", "secret"))
 //!     .build()?;
 //! let bucket = client.bucket("examplebucket-1250000000")?;
 //! bucket.create().await?;
-//! bucket.put_object("notes/hello.txt").content_type("text/plain").metadata("author", "me").body("hello").send().await?;
+//! bucket
+//!     .put_object("notes/hello.txt")
+//!     .content_type("text/plain")
+//!     .metadata("author", "me")
+//!     .body("hello")
+//!     .send()
+//!     .await?;
 //! let object = bucket.get_object("notes/hello.txt").send().await?;
 //! assert_eq!(&object.body[..], b"hello");
-//! match bucket.get_object("missing").send().await {
-//!     Err(error) if error.is_not_found() => println!("{error}"), // includes the request id
-//!     other => panic!("{other:?}"),
-//! }
-//! # Ok(()) }
+//! assert_eq!(object.meta.metadata["author"], "me");
+//!
+//! let error = bucket.get_object("missing").send().await.unwrap_err();
+//! assert!(error.is_not_found());
+//! assert!(error.request_id().is_some());
+//! println!("{error}"); // COS service error 404 NoSuchKey: ... (request id: ..., ...)
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! A runnable version of this is `cargo run --example tour` (it starts the emulator itself).
