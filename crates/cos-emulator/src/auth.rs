@@ -35,9 +35,7 @@ pub(crate) fn authenticate(
         };
         return (parts, result);
     }
-    let now_secs = now
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now_secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let request = http::Request::from_parts(parts, ());
     let result = cos_sign::verify::verify(&request, now_secs, |secret_id| {
         config
@@ -96,9 +94,7 @@ fn check_request_time(parts: &Parts, now: SystemTime, max_skew: Duration) -> Cos
             "The Date header is not a valid HTTP date.",
         ));
     };
-    let skew = now
-        .duration_since(sent)
-        .unwrap_or_else(|e| e.duration());
+    let skew = now.duration_since(sent).unwrap_or_else(|e| e.duration());
     if skew > max_skew {
         return Err(CosError::new(
             StatusCode::FORBIDDEN,

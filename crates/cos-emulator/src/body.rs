@@ -1,6 +1,7 @@
 //! Response bodies: small buffers, object data streamed from memory or disk, and the
 //! wrapper that damages a body on purpose for fault injection.
 
+use std::future::Future;
 use std::io::SeekFrom;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -122,6 +123,9 @@ async fn read_file_chunk(
     Ok(Bytes::from(buffer))
 }
 
+/// How long a damaged body waits before it is cut, so what came before reaches the client.
+const FLUSH_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// How a fault damages a response body.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Damage {
@@ -139,6 +143,9 @@ pub(crate) struct DamagedBody {
     damage: Damage,
     sent: u64,
     done: bool,
+    /// Hyper drops its unflushed output when a body fails or ends short; this pause before
+    /// the cut lets it flush the headers and the bytes sent so far.
+    flush_pause: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl DamagedBody {
@@ -148,6 +155,7 @@ impl DamagedBody {
             damage,
             sent: 0,
             done: false,
+            flush_pause: None,
         }
         .boxed_unsync()
     }
@@ -172,6 +180,12 @@ impl Body for DamagedBody {
         if let Some(stop) = stop
             && this.sent >= stop
         {
+            let pause = this
+                .flush_pause
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(FLUSH_PAUSE)));
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
             this.done = true;
             if this.damage.abort_at.is_some_and(|a| a <= stop) {
                 return Poll::Ready(Some(Err(std::io::Error::new(

@@ -42,10 +42,12 @@ pub(crate) fn md5(data: &[u8]) -> [u8; 16] {
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// ETag of a multipart object: MD5 of the concatenated binary part MD5s, then `-N`.
@@ -147,6 +149,6 @@ mod tests {
     fn multipart_etag_has_part_count() {
         let etag = multipart_etag(&[md5(b"a"), md5(b"b")]);
         assert!(etag.starts_with('"') && etag.ends_with("-2\""), "{etag}");
-        assert_eq!(etag.len(), 32 + 4 + 2);
+        assert_eq!(etag.len(), 1 + 32 + 2 + 1);
     }
 }

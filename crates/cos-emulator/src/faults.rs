@@ -311,11 +311,24 @@ mod tests {
         );
         let first = faults.choose(&Method::PUT, "/b/k", Operation::PutObject);
         assert_eq!(first.latency, Duration::from_millis(5));
-        assert!(matches!(first.action, Some(Fault::Error { status: 503, .. })));
+        assert!(matches!(
+            first.action,
+            Some(Fault::Error { status: 503, .. })
+        ));
         let get = faults.choose(&Method::GET, "/b/k", Operation::GetObject);
         assert!(get.action.is_none());
-        assert!(faults.choose(&Method::PUT, "/b/k", Operation::PutObject).action.is_some());
-        assert!(faults.choose(&Method::PUT, "/b/k", Operation::PutObject).action.is_none());
+        assert!(
+            faults
+                .choose(&Method::PUT, "/b/k", Operation::PutObject)
+                .action
+                .is_some()
+        );
+        assert!(
+            faults
+                .choose(&Method::PUT, "/b/k", Operation::PutObject)
+                .action
+                .is_none()
+        );
         assert!(!faults.remove(id), "a used-up rule is gone");
     }
 

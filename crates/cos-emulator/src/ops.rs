@@ -614,7 +614,9 @@ fn parse_range(header: &str, size: u64) -> Option<CosResult<(u64, u64)>> {
         Some(Err(CosError::new(
             StatusCode::RANGE_NOT_SATISFIABLE,
             "InvalidRange",
-            format!("The requested range {header:?} is not satisfiable for an object of {size} bytes."),
+            format!(
+                "The requested range {header:?} is not satisfiable for an object of {size} bytes."
+            ),
         )))
     };
     if first.is_empty() {
@@ -726,7 +728,11 @@ async fn append_object(cx: &Context<'_>, body: Incoming) -> CosResult<Response<R
     let headers = response.headers_mut();
     insert(headers, "etag", &meta.etag);
     insert(headers, "x-cos-hash-crc64ecma", &meta.crc64.to_string());
-    insert(headers, "x-cos-next-append-position", &meta.size.to_string());
+    insert(
+        headers,
+        "x-cos-next-append-position",
+        &meta.size.to_string(),
+    );
     Ok(response)
 }
 
@@ -841,7 +847,10 @@ mod tests {
         assert_eq!(parse_range("bytes=0-9", 100).unwrap().unwrap(), (0, 10));
         assert_eq!(parse_range("bytes=90-", 100).unwrap().unwrap(), (90, 100));
         assert_eq!(parse_range("bytes=-10", 100).unwrap().unwrap(), (90, 100));
-        assert_eq!(parse_range("bytes=95-200", 100).unwrap().unwrap(), (95, 100));
+        assert_eq!(
+            parse_range("bytes=95-200", 100).unwrap().unwrap(),
+            (95, 100)
+        );
         assert_eq!(
             parse_range("bytes=100-", 100).unwrap().unwrap_err().code,
             "InvalidRange"
@@ -854,7 +863,12 @@ mod tests {
     #[test]
     fn bucket_names() {
         assert!(validate_bucket_name("examplebucket-1250000000", "1250000000").is_ok());
-        for bad in ["Upper-1250000000", "-x-1250000000", "nodigits", "a_b-1250000000"] {
+        for bad in [
+            "Upper-1250000000",
+            "-x-1250000000",
+            "nodigits",
+            "a_b-1250000000",
+        ] {
             assert_eq!(
                 validate_bucket_name(bad, "1250000000").unwrap_err().code,
                 "InvalidBucketName",
@@ -879,6 +893,9 @@ mod tests {
             parse_copy_source("/b-1/k?versionId=x").unwrap(),
             ("b-1".into(), "k".into())
         );
-        assert_eq!(parse_copy_source("nokey").unwrap_err().code, "InvalidCopySource");
+        assert_eq!(
+            parse_copy_source("nokey").unwrap_err().code,
+            "InvalidCopySource"
+        );
     }
 }

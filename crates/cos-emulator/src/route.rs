@@ -16,7 +16,10 @@ pub(crate) enum Target {
     Admin(String),
     /// GET Service.
     Service,
-    Bucket { bucket: String, key: Option<String> },
+    Bucket {
+        bucket: String,
+        key: Option<String>,
+    },
 }
 
 /// The parsed request line and host.
@@ -69,7 +72,10 @@ pub(crate) fn route(parts: &Parts) -> CosResult<Routed> {
         .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
         .unwrap_or_default();
     let path = percent_decode(parts.uri.path(), false).ok_or_else(|| {
-        CosError::bad_request("InvalidURI", "The request path is not valid percent-encoded UTF-8.")
+        CosError::bad_request(
+            "InvalidURI",
+            "The request path is not valid percent-encoded UTF-8.",
+        )
     })?;
     let query = parse_query(parts.uri.query().unwrap_or(""))?;
     let hostname = strip_port(&host).to_ascii_lowercase();
@@ -158,10 +164,11 @@ pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> Option<String> 
     };
     let bytes: Vec<u8> = percent_encoding::percent_decode_str(text).collect();
     // A `%` not followed by two hex digits is kept verbatim by the decoder; COS rejects it.
-    if text
-        .match_indices('%')
-        .any(|(at, _)| !text.get(at + 1..at + 3).is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())))
-    {
+    if text.match_indices('%').any(|(at, _)| {
+        !text
+            .get(at + 1..at + 3)
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+    }) {
         return None;
     }
     String::from_utf8(bytes).ok()
@@ -347,7 +354,10 @@ mod tests {
             Some("examplebucket-1250000000.cos.ap-beijing.myqcloud.com"),
         );
         let r = route(&p).unwrap();
-        assert_eq!(r.target, bucket("examplebucket-1250000000", Some("dir/a b腾")));
+        assert_eq!(
+            r.target,
+            bucket("examplebucket-1250000000", Some("dir/a b腾"))
+        );
         assert_eq!(r.path, "/dir/a b腾");
     }
 
@@ -367,19 +377,39 @@ mod tests {
 
     #[test]
     fn path_style_service_and_admin_on_bare_hosts() {
-        assert_eq!(route(&parts("GET", "/", Some("127.0.0.1:9000"))).unwrap().target, Target::Service);
         assert_eq!(
-            route(&parts("GET", "/b-1/x/y", Some("localhost:1"))).unwrap().target,
+            route(&parts("GET", "/", Some("127.0.0.1:9000")))
+                .unwrap()
+                .target,
+            Target::Service
+        );
+        assert_eq!(
+            route(&parts("GET", "/b-1/x/y", Some("localhost:1")))
+                .unwrap()
+                .target,
             bucket("b-1", Some("x/y"))
         );
-        assert_eq!(route(&parts("GET", "/b-1/", Some("[::1]:1"))).unwrap().target, bucket("b-1", None));
         assert_eq!(
-            route(&parts("POST", "/-/faults", Some("127.0.0.1"))).unwrap().target,
+            route(&parts("GET", "/b-1/", Some("[::1]:1")))
+                .unwrap()
+                .target,
+            bucket("b-1", None)
+        );
+        assert_eq!(
+            route(&parts("POST", "/-/faults", Some("127.0.0.1")))
+                .unwrap()
+                .target,
             Target::Admin("faults".into())
         );
         // On a bucket host `/-/faults` is just a key.
         assert_eq!(
-            route(&parts("GET", "/-/faults", Some("b-1.cos.ap-guangzhou.myqcloud.com"))).unwrap().target,
+            route(&parts(
+                "GET",
+                "/-/faults",
+                Some("b-1.cos.ap-guangzhou.myqcloud.com")
+            ))
+            .unwrap()
+            .target,
             bucket("b-1", Some("-/faults"))
         );
     }
@@ -387,7 +417,10 @@ mod tests {
     #[test]
     fn service_endpoints() {
         for host in ["service.cos.myqcloud.com", "cos.ap-guangzhou.myqcloud.com"] {
-            assert_eq!(route(&parts("GET", "/", Some(host))).unwrap().target, Target::Service);
+            assert_eq!(
+                route(&parts("GET", "/", Some(host))).unwrap().target,
+                Target::Service
+            );
         }
     }
 

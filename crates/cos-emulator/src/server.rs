@@ -66,7 +66,11 @@ impl Shared {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let engine = base64::engine::general_purpose::STANDARD;
-        let raw = format!("{secs:08x}_{:08x}_{n:x}_{:x}", self.instance, n * 7919 % 65_521);
+        let raw = format!(
+            "{secs:08x}_{:08x}_{n:x}_{:x}",
+            self.instance,
+            n * 7919 % 65_521
+        );
         let trace = format!(
             "{raw}_{:016x}",
             (u64::from(self.instance) << 32 | n).wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -201,7 +205,10 @@ async fn handle(
         Some(Fault::OkWithErrorBody { code, message }) => {
             let message = message.unwrap_or_else(|| format!("Injected fault: {code}."));
             let body = xml::error(&code, &message, &resource, &ids.request_id, &ids.trace_id);
-            let response = xml_response(StatusCode::OK, body);
+            let mut response = xml_response(StatusCode::OK, body);
+            if let Ok(value) = HeaderValue::from_str(&ids.trace_id) {
+                response.headers_mut().insert("x-cos-trace-id", value);
+            }
             return Ok(finish(&shared, &ids, response));
         }
         Some(other) => damage = Some(other),

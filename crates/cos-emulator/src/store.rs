@@ -202,8 +202,10 @@ impl Disk {
     }
     fn object_record(&self, bucket: &str, key: &str) -> PathBuf {
         // Keys can be 850 bytes and contain any character: name the record by a digest.
-        self.objects_dir(bucket)
-            .join(format!("{}.json", checksum::hex(&checksum::md5(key.as_bytes()))))
+        self.objects_dir(bucket).join(format!(
+            "{}.json",
+            checksum::hex(&checksum::md5(key.as_bytes()))
+        ))
     }
     fn upload_dir(&self, id: &str) -> PathBuf {
         self.root.join("uploads").join(id)
@@ -375,9 +377,8 @@ impl Store {
                     continue;
                 }
                 let record: PartRecord = read_json(&path)?;
-                let md5 = parse_md5_hex(&record.md5).ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::InvalidData, "bad part digest")
-                })?;
+                let md5 = parse_md5_hex(&record.md5)
+                    .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "bad part digest"))?;
                 parts.insert(
                     record.number,
                     Part {
@@ -418,7 +419,11 @@ impl Store {
 
     fn unique_name(&self) -> String {
         let n = self.ids.fetch_add(1, Ordering::Relaxed);
-        format!("{:x}-{:x}-{n:x}", unix_millis(SystemTime::now()), std::process::id())
+        format!(
+            "{:x}-{:x}-{n:x}",
+            unix_millis(SystemTime::now()),
+            std::process::id()
+        )
     }
 
     /// A place to stream a request body into.

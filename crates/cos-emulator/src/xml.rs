@@ -40,7 +40,11 @@ impl Document {
 
     pub(crate) fn leaf(&mut self, name: &str, text: &str) -> &mut Self {
         self.open(name);
-        let _ = self.writer.write_event(Event::Text(BytesText::new(text)));
+        // Only `<`, `>` and `&` are escaped: ETags keep their literal quotes, as COS sends them.
+        let escaped = quick_xml::escape::partial_escape(text);
+        let _ = self
+            .writer
+            .write_event(Event::Text(BytesText::from_escaped(escaped)));
         self.close(name)
     }
 
@@ -150,7 +154,9 @@ pub(crate) fn location_constraint(region: &str) -> Vec<u8> {
     let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
     let _ = writer
         .create_element("LocationConstraint")
-        .write_text_content(BytesText::new(region));
+        .write_text_content(BytesText::from_escaped(quick_xml::escape::partial_escape(
+            region,
+        )));
     writer.into_inner()
 }
 
@@ -380,8 +386,8 @@ fn read_leaves(
             }
             Ok(Event::GeneralRef(reference)) => {
                 let entity = format!("&{};", reference.xml10_content());
-                let resolved = quick_xml::escape::unescape(&entity)
-                    .map_err(|e| CosError::malformed_xml(e))?;
+                let resolved =
+                    quick_xml::escape::unescape(&entity).map_err(CosError::malformed_xml)?;
                 value.push_str(&resolved);
             }
             Ok(Event::End(_)) => {
@@ -467,7 +473,10 @@ mod tests {
         let body = error("NoSuchKey", "a <b> & c", "bucket/key", "rid", "tid");
         let text = String::from_utf8(body).unwrap();
         assert!(text.contains("<Code>NoSuchKey</Code>"), "{text}");
-        assert!(text.contains("<Message>a &lt;b&gt; &amp; c</Message>"), "{text}");
+        assert!(
+            text.contains("<Message>a &lt;b&gt; &amp; c</Message>"),
+            "{text}"
+        );
         assert!(text.contains("<RequestId>rid</RequestId><TraceId>tid</TraceId>"));
     }
 
@@ -482,12 +491,11 @@ mod tests {
 
     #[test]
     fn rejects_wrong_root_and_truncated_documents() {
+        assert_eq!(parse_delete(b"<Other/>").unwrap_err().code, "MalformedXML");
         assert_eq!(
-            parse_delete(b"<Other/>").unwrap_err().code,
-            "MalformedXML"
-        );
-        assert_eq!(
-            parse_delete(b"<Delete><Object><Key>a</Key>").unwrap_err().code,
+            parse_delete(b"<Delete><Object><Key>a</Key>")
+                .unwrap_err()
+                .code,
             "MalformedXML"
         );
         assert_eq!(
@@ -500,14 +508,21 @@ mod tests {
 
     #[test]
     fn parses_complete_multipart() {
-        let body = b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"e1\"</ETag></Part>\
+        let body =
+            b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"e1\"</ETag></Part>\
             <Part><ETag>e2</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>";
         let parts = parse_complete_multipart(body).unwrap();
         assert_eq!(
             parts,
             [
-                CompletedPart { number: 1, etag: "\"e1\"".into() },
-                CompletedPart { number: 2, etag: "e2".into() }
+                CompletedPart {
+                    number: 1,
+                    etag: "\"e1\"".into()
+                },
+                CompletedPart {
+                    number: 2,
+                    etag: "e2".into()
+                }
             ]
         );
         assert!(parse_complete_multipart(b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber></Part></CompleteMultipartUpload>").is_err());

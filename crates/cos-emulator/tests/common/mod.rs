@@ -27,7 +27,10 @@ pub async fn start_with(config: Config) -> Emulator {
 pub async fn with_bucket() -> (Emulator, Client) {
     let emulator = start().await;
     let client = Client::new(&emulator);
-    let reply = client.request(Method::PUT, &format!("/{BUCKET}")).send().await;
+    let reply = client
+        .request(Method::PUT, &format!("/{BUCKET}"))
+        .send()
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     (emulator, client)
 }
@@ -93,7 +96,8 @@ impl Reply {
         for field in ["Message", "Resource", "TraceId"] {
             assert!(self.xml(field).is_some(), "no {field} in {}", self.text());
         }
-        self.xml("Code").unwrap_or_else(|| panic!("no Code in {}", self.text()))
+        self.xml("Code")
+            .unwrap_or_else(|| panic!("no Code in {}", self.text()))
     }
 }
 
@@ -213,12 +217,27 @@ impl RequestBuilder {
 
     pub async fn send(self) -> Reply {
         let addr = self.client.addr;
-        send_raw(addr, self.build()).await.expect("request answered")
+        send_raw(addr, self.build())
+            .await
+            .expect("request answered")
     }
 }
 
-pub fn sign(request: &mut Request<Full<Bytes>>, secret_id: &str, secret_key: &str, token: Option<&str>) {
-    let _ = (request, secret_id, secret_key, token);
+pub fn sign(
+    request: &mut Request<Full<Bytes>>,
+    secret_id: &str,
+    secret_key: &str,
+    token: Option<&str>,
+) {
+    let mut credentials = cos_sign::Credentials::new(secret_id, secret_key);
+    if let Some(token) = token {
+        credentials = credentials.with_session_token(token);
+    }
+    cos_sign::sign(
+        request,
+        &credentials,
+        cos_sign::KeyTime::from_now(std::time::Duration::from_secs(600)),
+    );
 }
 
 /// Sends one request on a new connection and reads the whole answer.
@@ -249,6 +268,16 @@ pub async fn send_raw(addr: SocketAddr, request: Request<Full<Bytes>>) -> Result
     })
 }
 
+/// Writes raw bytes on a new connection and reads until the server closes it.
+pub async fn send_bytes(addr: SocketAddr, bytes: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 pub fn md5_base64(data: &[u8]) -> String {
     use base64::Engine;
     use md5::Digest;
@@ -272,6 +301,11 @@ pub fn crc64(data: &[u8]) -> u64 {
 /// Deterministic test data.
 pub fn data(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(seed as u32 % 31) as u8 ^ seed)
+        .map(|i| {
+            (i as u32)
+                .wrapping_mul(2_654_435_761)
+                .rotate_left(seed as u32 % 31) as u8
+                ^ seed
+        })
         .collect()
 }
