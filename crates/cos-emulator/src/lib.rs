@@ -48,6 +48,7 @@ mod route;
 mod server;
 mod store;
 mod time;
+mod wire;
 mod xml;
 
 use std::io;

@@ -24,6 +24,7 @@ use crate::error::CosError;
 use crate::faults::{Fault, Faults};
 use crate::route::{self, Operation, Target};
 use crate::store::Store;
+use crate::wire::{CosCaseIo, ResponseLog};
 use crate::{admin, auth, ops, time, xml};
 
 /// How long shutdown waits for requests in flight.
@@ -118,10 +119,23 @@ pub(crate) async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
-                let service = service_fn(move |request| handle(shared.clone(), request));
+                let log = ResponseLog::default();
+                let io = TokioIo::new(CosCaseIo::new(stream, log.clone()));
+                let service = service_fn(move |request: Request<Incoming>| {
+                    let shared = shared.clone();
+                    let log = log.clone();
+                    async move {
+                        let is_head_request = request.method() == Method::HEAD;
+                        let response = handle(shared, request).await;
+                        if response.is_ok() {
+                            log.push(is_head_request);
+                        }
+                        response
+                    }
+                });
                 let connection = http1::Builder::new()
                     .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service);
+                    .serve_connection(io, service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     let _ = connection.await;

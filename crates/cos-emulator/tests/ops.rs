@@ -669,3 +669,31 @@ async fn unsupported_subresources_say_so() {
     assert_eq!(reply.status, StatusCode::NOT_IMPLEMENTED);
     assert_eq!(reply.code(), "NotImplemented");
 }
+
+#[tokio::test]
+async fn header_names_are_spelled_as_cos_spells_them() {
+    let (_emulator, client) = with_bucket().await;
+    let path = format!("/{BUCKET}/case");
+    client.put(&path, "etag: inside the body").await;
+    // HEAD then GET on one connection: the HEAD answer announces a length but has no body.
+    let mut raw = Vec::new();
+    for (method, close) in [(Method::HEAD, false), (Method::GET, true)] {
+        let request = client.request(method.clone(), &path).build();
+        raw.extend_from_slice(format!("{method} {path} HTTP/1.1\r\n").as_bytes());
+        for (name, value) in request.headers() {
+            raw.extend_from_slice(format!("{name}: {}\r\n", value.to_str().unwrap()).as_bytes());
+        }
+        if close {
+            raw.extend_from_slice(b"connection: close\r\n");
+        }
+        raw.extend_from_slice(b"\r\n");
+    }
+    let answer = send_bytes(client.addr, &raw).await;
+    assert_eq!(answer.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{answer}");
+    assert_eq!(answer.matches("\r\nETag: \"").count(), 2, "{answer}");
+    assert_eq!(answer.matches("\r\nContent-Length: 21\r\n").count(), 2, "{answer}");
+    assert!(answer.contains("\r\nx-cos-request-id: "), "{answer}");
+    assert!(answer.contains("\r\nLast-Modified: "), "{answer}");
+    assert!(answer.contains("\r\nServer: tencent-cos\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\netag: inside the body"), "{answer}");
+}
