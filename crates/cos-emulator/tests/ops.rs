@@ -691,9 +691,16 @@ async fn header_names_are_spelled_as_cos_spells_them() {
     let answer = send_bytes(client.addr, &raw).await;
     assert_eq!(answer.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{answer}");
     assert_eq!(answer.matches("\r\nETag: \"").count(), 2, "{answer}");
-    assert_eq!(answer.matches("\r\nContent-Length: 21\r\n").count(), 2, "{answer}");
+    assert_eq!(
+        answer.matches("\r\nContent-Length: 21\r\n").count(),
+        2,
+        "{answer}"
+    );
     assert!(answer.contains("\r\nx-cos-request-id: "), "{answer}");
     assert!(answer.contains("\r\nLast-Modified: "), "{answer}");
     assert!(answer.contains("\r\nServer: tencent-cos\r\n"), "{answer}");
-    assert!(answer.ends_with("\r\n\r\netag: inside the body"), "{answer}");
+    assert!(
+        answer.ends_with("\r\n\r\netag: inside the body"),
+        "{answer}"
+    );
 }
