@@ -34,7 +34,7 @@ pub(crate) async fn handle(
     shared: &Shared,
     method: &Method,
     path: &str,
-    body: Incoming,
+    body: Option<Incoming>,
 ) -> Response<ResponseBody> {
     let faults = &shared.faults;
     let path = path.trim_end_matches('/');
@@ -83,7 +83,8 @@ pub(crate) async fn handle(
     }
 }
 
-async fn read_json<T: for<'de> Deserialize<'de>>(body: Incoming) -> Result<T, String> {
+async fn read_json<T: for<'de> Deserialize<'de>>(body: Option<Incoming>) -> Result<T, String> {
+    let body = body.ok_or("the request body was already read")?;
     let bytes = http_body_util::Limited::new(body, MAX_ADMIN_BODY)
         .collect()
         .await

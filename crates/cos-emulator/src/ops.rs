@@ -72,8 +72,11 @@ impl Context<'_> {
 pub(crate) async fn dispatch(
     cx: &Context<'_>,
     operation: Operation,
-    body: Incoming,
+    body: &mut Option<Incoming>,
 ) -> CosResult<Response<ResponseBody>> {
+    if matches!(cx.parts.method, Method::PUT | Method::POST) {
+        content_length(cx)?;
+    }
     match operation {
         Operation::ListBuckets => list_buckets(cx),
         Operation::CreateBucket => create_bucket(cx),
@@ -258,7 +261,10 @@ fn attributes_from(headers: &HeaderMap) -> ObjectAttributes {
 
 /// Streams a request body into the store, hashing it; a body shorter than announced is
 /// `IncompleteBody` and leaves nothing behind.
-async fn receive(cx: &Context<'_>, mut body: Incoming, length: u64) -> CosResult<Content> {
+async fn receive(cx: &Context<'_>, body: &mut Option<Incoming>, length: u64) -> CosResult<Content> {
+    let mut body = body
+        .take()
+        .ok_or_else(|| CosError::internal("request body read twice"))?;
     let mut sink = cx
         .shared
         .store
@@ -296,7 +302,10 @@ async fn receive(cx: &Context<'_>, mut body: Incoming, length: u64) -> CosResult
         .map_err(|e| CosError::internal(format!("storing data: {e}")))
 }
 
-async fn receive_small(body: Incoming, length: u64) -> CosResult<Bytes> {
+async fn receive_small(body: &mut Option<Incoming>, length: u64) -> CosResult<Bytes> {
+    let body = body
+        .take()
+        .ok_or_else(|| CosError::internal("request body read twice"))?;
     if length > MAX_XML_BODY as u64 {
         return Err(CosError::bad_request(
             "XMLSizeLimit",
@@ -432,7 +441,10 @@ fn list_uploads(cx: &Context<'_>) -> CosResult<Response<ResponseBody>> {
     ))
 }
 
-async fn delete_objects(cx: &Context<'_>, body: Incoming) -> CosResult<Response<ResponseBody>> {
+async fn delete_objects(
+    cx: &Context<'_>,
+    body: &mut Option<Incoming>,
+) -> CosResult<Response<ResponseBody>> {
     let length = content_length(cx)?;
     let Some(expected_md5) = content_md5(cx)? else {
         return Err(CosError::bad_request(
@@ -474,7 +486,10 @@ fn forbid_overwrite(cx: &Context<'_>) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
-async fn put_object(cx: &Context<'_>, body: Incoming) -> CosResult<Response<ResponseBody>> {
+async fn put_object(
+    cx: &Context<'_>,
+    body: &mut Option<Incoming>,
+) -> CosResult<Response<ResponseBody>> {
     validate_key(cx.key())?;
     let length = content_length(cx)?;
     if length > MAX_SINGLE_UPLOAD {
@@ -695,7 +710,10 @@ fn get_object(cx: &Context<'_>) -> CosResult<Response<ResponseBody>> {
     Ok(response)
 }
 
-async fn append_object(cx: &Context<'_>, body: Incoming) -> CosResult<Response<ResponseBody>> {
+async fn append_object(
+    cx: &Context<'_>,
+    body: &mut Option<Incoming>,
+) -> CosResult<Response<ResponseBody>> {
     validate_key(cx.key())?;
     let position: u64 = cx
         .routed
@@ -757,7 +775,10 @@ fn upload_id<'a>(cx: &'a Context<'_>) -> CosResult<&'a str> {
     }
 }
 
-async fn upload_part(cx: &Context<'_>, body: Incoming) -> CosResult<Response<ResponseBody>> {
+async fn upload_part(
+    cx: &Context<'_>,
+    body: &mut Option<Incoming>,
+) -> CosResult<Response<ResponseBody>> {
     let id = upload_id(cx)?;
     let number: u32 = cx
         .routed
@@ -814,7 +835,10 @@ fn list_parts(cx: &Context<'_>) -> CosResult<Response<ResponseBody>> {
     ))
 }
 
-async fn complete_upload(cx: &Context<'_>, body: Incoming) -> CosResult<Response<ResponseBody>> {
+async fn complete_upload(
+    cx: &Context<'_>,
+    body: &mut Option<Incoming>,
+) -> CosResult<Response<ResponseBody>> {
     let id = upload_id(cx)?.to_owned();
     let length = content_length(cx)?;
     cx.shared.store.check_upload(cx.bucket(), cx.key(), &id)?;

@@ -10,6 +10,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use base64::Engine;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, DATE, SERVER};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -158,6 +159,7 @@ async fn handle(
 ) -> Result<Response<ResponseBody>, DropConnection> {
     let ids = shared.next_ids();
     let (parts, incoming) = request.into_parts();
+    let mut incoming = Some(incoming);
     let method = parts.method.clone();
     let routed = match route::route(&parts) {
         Ok(routed) => routed,
@@ -174,7 +176,7 @@ async fn handle(
         return Ok(finish(
             &shared,
             &ids,
-            admin::handle(&shared, &method, rest, incoming).await,
+            admin::handle(&shared, &method, rest, incoming.take()).await,
         ));
     }
     let operation = route::classify(&method, &routed, &parts);
@@ -196,6 +198,7 @@ async fn handle(
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             let message = message.unwrap_or_else(|| format!("Injected fault: {code}."));
             let error = CosError::new(status, code, message);
+            discard_body(&parts, incoming.take()).await;
             return Ok(finish(
                 &shared,
                 &ids,
@@ -237,19 +240,48 @@ async fn handle(
                 parts: &parts,
                 routed: &routed,
             };
-            ops::dispatch(&context, operation, incoming).await
+            ops::dispatch(&context, operation, &mut incoming).await
         }
         Err(error) => Err(error),
     };
     let response = match result {
         Ok(response) => response,
-        Err(error) => error_response(&error, &method, &resource, &ids),
+        Err(error) => {
+            discard_body(&parts, incoming.take()).await;
+            error_response(&error, &method, &resource, &ids)
+        }
     };
     let response = finish(&shared, &ids, response);
     Ok(match damage {
         Some(fault) => damage_response(response, &fault),
         None => response,
     })
+}
+
+/// Most of a refused request's body that is read and thrown away, so that a client still
+/// sending it sees the error answer rather than a reset connection.
+const DISCARD_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Reads and drops an unread request body (up to [`DISCARD_LIMIT`]). A client waiting for
+/// `100 Continue` has sent nothing, and is not asked to.
+async fn discard_body(parts: &http::request::Parts, body: Option<Incoming>) {
+    let Some(mut body) = body else { return };
+    if parts
+        .headers
+        .get(http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+    {
+        return;
+    }
+    let mut discarded = 0u64;
+    while discarded <= DISCARD_LIMIT {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                discarded += frame.data_ref().map_or(0, |d| d.len() as u64);
+            }
+            _ => return,
+        }
+    }
 }
 
 fn damage_response(response: Response<ResponseBody>, fault: &Fault) -> Response<ResponseBody> {

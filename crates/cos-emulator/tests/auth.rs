@@ -155,3 +155,15 @@ async fn presigned_urls() {
     let reply = client.anonymous().get(&bad).await;
     assert_eq!(reply.code(), "SignatureDoesNotMatch");
 }
+
+#[tokio::test]
+async fn a_refused_large_upload_still_gets_its_error_answer() {
+    let (_emulator, client) = with_bucket().await;
+    // 8 MiB does not fit in socket buffers: the server must read it to be heard.
+    let reply = client
+        .with_key(SECRET_ID, "wrong")
+        .put(&format!("/{BUCKET}/big"), data(8 * 1024 * 1024, 3))
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.code(), "SignatureDoesNotMatch");
+}

@@ -263,3 +263,52 @@ async fn admin_path_on_a_bucket_host_is_an_object_key() {
         .await;
     assert_eq!(reply.code(), "NoSuchKey");
 }
+
+#[tokio::test]
+async fn ok_with_error_body_for_complete_multipart_upload() {
+    let (emulator, client) = with_bucket().await;
+    let path = format!("/{BUCKET}/mp");
+    let upload_id = client
+        .request(Method::POST, &format!("{path}?uploads"))
+        .send()
+        .await
+        .xml("UploadId")
+        .unwrap();
+    let etag = client
+        .request(
+            Method::PUT,
+            &format!("{path}?partNumber=1&uploadId={upload_id}"),
+        )
+        .body("only part")
+        .send()
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    emulator.faults().add(
+        FaultRule::new(Fault::OkWithErrorBody {
+            code: "InternalError".into(),
+            message: Some("late failure".into()),
+        })
+        .operation(Operation::CompleteMultipartUpload)
+        .times(1),
+    );
+    let body = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part></CompleteMultipartUpload>"
+    );
+    let complete = |body: String| {
+        client
+            .request(Method::POST, &format!("{path}?uploadId={upload_id}"))
+            .body(body)
+            .send()
+    };
+    let failed = complete(body.clone()).await;
+    assert_eq!(failed.status, StatusCode::OK);
+    assert_eq!(failed.code(), "InternalError");
+    assert_eq!(failed.xml("Message").as_deref(), Some("late failure"));
+    // The upload is still there; a retry completes it.
+    let done = complete(body).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(done.text().contains("<CompleteMultipartUploadResult>"));
+    assert_eq!(client.get(&path).await.body, "only part");
+}
