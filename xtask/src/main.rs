@@ -56,7 +56,10 @@ fn run(step: &str, command: &mut Command) -> Result {
     let status = command
         .status()
         .map_err(|e| format!("{step}: cannot start {command:?}: {e}"))?;
-    println!("<== {step}: {status} in {:.1}s", started.elapsed().as_secs_f64());
+    println!(
+        "<== {step}: {status} in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     if status.success() {
         Ok(())
     } else {
@@ -76,7 +79,9 @@ fn ensure_cargo_tool(subcommand: &str, krate: &str) -> Result {
     if has_cargo_subcommand(subcommand) {
         return Ok(());
     }
-    println!("{krate} is not installed on this machine: installing it with `cargo install {krate} --locked` (takes a few minutes)");
+    println!(
+        "{krate} is not installed on this machine: installing it with `cargo install {krate} --locked` (takes a few minutes)"
+    );
     run(
         &format!("install {krate}"),
         cargo().args(["install", krate, "--locked"]),
@@ -92,7 +97,9 @@ fn venv() -> Result<PathBuf> {
     if marker.exists() && python.exists() {
         return Ok(python);
     }
-    println!("The Python virtualenv with the official COS SDK ({PYTHON_SDK}) is missing: creating it in .venv");
+    println!(
+        "The Python virtualenv with the official COS SDK ({PYTHON_SDK}) is missing: creating it in .venv"
+    );
     run(
         "create .venv",
         Command::new("python3").args(["-m", "venv"]).arg(&dir),
@@ -108,14 +115,18 @@ fn venv() -> Result<PathBuf> {
             PYTHON_SDK,
         ]),
     )?;
-    std::fs::write(&marker, PYTHON_SDK).map_err(|e| format!("writing {}: {e}", marker.display()))?;
+    std::fs::write(&marker, PYTHON_SDK)
+        .map_err(|e| format!("writing {}: {e}", marker.display()))?;
     Ok(python)
 }
 
 fn ci() -> Result {
     let started = Instant::now();
     let root = workspace_root();
-    run("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
     run(
         "cargo clippy (all targets, warnings denied)",
         cargo().args([
@@ -140,7 +151,10 @@ fn ci() -> Result {
             "COS_SIGN_ORACLE_SCRIPT",
             root.join("tests").join("oracle").join("cos_sign_oracle.py"),
         );
-    run("cargo test (every crate, unit, integration and doc tests)", &mut tests)?;
+    run(
+        "cargo test (every crate, unit, integration and doc tests)",
+        &mut tests,
+    )?;
     run(
         "cargo doc (warnings denied)",
         cargo()
@@ -201,7 +215,13 @@ fn fuzz(args: &[String]) -> Result {
         cargo()
             .current_dir(workspace_root().join("fuzz"))
             .env("RUSTC_BOOTSTRAP", "1")
-            .args(["fuzz", "run", target, "--", &format!("-max_total_time={seconds}")]),
+            .args([
+                "fuzz",
+                "run",
+                target,
+                "--",
+                &format!("-max_total_time={seconds}"),
+            ]),
     )
 }
 

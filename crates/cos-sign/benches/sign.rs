@@ -1,0 +1,3 @@
+//! Signing benchmarks.
+
+fn main() {}

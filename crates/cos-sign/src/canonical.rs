@@ -1,0 +1,491 @@
+//! The canonical request (COS `HttpString`) and the two HMAC steps, written once and driven
+//! either into a streaming SHA-1 (signing: no intermediate strings are built) or into a
+//! byte buffer (the debugging report and verification diagnostics).
+
+use std::cmp::Ordering;
+
+use hmac::{Hmac, Mac};
+use http::header::GetAll;
+use http::{HeaderMap, HeaderValue, Method, Request, Uri};
+use sha1::{Digest, Sha1};
+use smallvec::SmallVec;
+
+use crate::KeyTime;
+use crate::encode::{Decoder, Encoded, encode_byte};
+
+type HmacSha1 = Hmac<Sha1>;
+
+/// Where canonical bytes go.
+pub(crate) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+    #[inline]
+    fn put_byte(&mut self, byte: u8) {
+        self.put(std::slice::from_ref(&byte));
+    }
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Sink into a `String`; only ever given ASCII (encoded names and fixed text).
+pub(crate) struct AsciiString<'s>(pub(crate) &'s mut String);
+
+impl Sink for AsciiString<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            debug_assert!(byte.is_ascii());
+            self.0.push(char::from(byte));
+        }
+    }
+}
+
+/// Feeds SHA-1 through a stack buffer: the canonical form is produced a few bytes at a time,
+/// and calling the hasher per fragment costs more than the hashing itself.
+pub(crate) struct HashSink {
+    hasher: Sha1,
+    buffer: [u8; 256],
+    filled: usize,
+}
+
+impl HashSink {
+    pub(crate) fn new() -> Self {
+        HashSink {
+            hasher: Sha1::new(),
+            buffer: [0; 256],
+            filled: 0,
+        }
+    }
+
+    pub(crate) fn finish_hex(mut self) -> [u8; 40] {
+        self.hasher.update(&self.buffer[..self.filled]);
+        hex40(&self.hasher.finalize())
+    }
+}
+
+impl Sink for HashSink {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        if self.filled + bytes.len() > self.buffer.len() {
+            self.hasher.update(&self.buffer[..self.filled]);
+            self.filled = 0;
+            if bytes.len() > self.buffer.len() {
+                self.hasher.update(bytes);
+                return;
+            }
+        }
+        self.buffer[self.filled..self.filled + bytes.len()].copy_from_slice(bytes);
+        self.filled += bytes.len();
+    }
+
+    #[inline]
+    fn put_byte(&mut self, byte: u8) {
+        if self.filled == self.buffer.len() {
+            self.hasher.update(self.buffer);
+            self.filled = 0;
+        }
+        self.buffer[self.filled] = byte;
+        self.filled += 1;
+    }
+}
+
+pub(crate) fn hex40(digest: &[u8]) -> [u8; 40] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 40];
+    for (index, byte) in digest.iter().take(20).enumerate() {
+        out[index * 2] = HEX[usize::from(byte >> 4)];
+        out[index * 2 + 1] = HEX[usize::from(byte & 0x0f)];
+    }
+    out
+}
+
+/// Writes the COS encoding of `bytes`; `name` form lowercases the result (letters and hex).
+#[inline]
+fn put_encoded<S: Sink>(sink: &mut S, bytes: impl Iterator<Item = u8>, name: bool) {
+    for byte in bytes {
+        match encode_byte(byte, name) {
+            Encoded::Plain(b) => sink.put_byte(if name { b.to_ascii_lowercase() } else { b }),
+            Encoded::Escaped(escape) => sink.put(&escape),
+        }
+    }
+}
+
+/// The encoded bytes of one name or value, lazily, for ordering without allocating.
+#[derive(Clone)]
+struct EncodedIter<I> {
+    inner: I,
+    name: bool,
+    pending: [u8; 2],
+    pending_len: u8,
+}
+
+impl<I: Iterator<Item = u8>> Iterator for EncodedIter<I> {
+    type Item = u8;
+
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        if self.pending_len > 0 {
+            let byte = self.pending[2 - usize::from(self.pending_len)];
+            self.pending_len -= 1;
+            return Some(byte);
+        }
+        match encode_byte(self.inner.next()?, self.name) {
+            Encoded::Plain(b) => Some(if self.name { b.to_ascii_lowercase() } else { b }),
+            Encoded::Escaped([percent, high, low]) => {
+                self.pending = [high, low];
+                self.pending_len = 2;
+                Some(percent)
+            }
+        }
+    }
+}
+
+fn encoded<I: Iterator<Item = u8>>(inner: I, name: bool) -> EncodedIter<I> {
+    EncodedIter {
+        inner,
+        name,
+        pending: [0; 2],
+        pending_len: 0,
+    }
+}
+
+/// One query parameter, still in wire form (decoded lazily).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Param<'a> {
+    pub(crate) name: &'a [u8],
+    pub(crate) value: &'a [u8],
+}
+
+impl<'a> Param<'a> {
+    fn decoded_name(&self) -> Decoder<'a> {
+        Decoder::new(self.name, true)
+    }
+    fn decoded_value(&self) -> Decoder<'a> {
+        Decoder::new(self.value, true)
+    }
+    /// `lower(UrlEncode(decoded name))`, lazily.
+    pub(crate) fn canonical_name(&self) -> impl Iterator<Item = u8> + Clone + 'a {
+        encoded(self.decoded_name(), true)
+    }
+}
+
+/// Splits a wire query string into parameters; `?acl` is `acl` with an empty value.
+pub(crate) fn params_of(query: &str) -> impl Iterator<Item = Param<'_>> {
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            Param {
+                name: name.as_bytes(),
+                value: value.as_bytes(),
+            }
+        })
+}
+
+/// One signed header: the request's values for a name, or a value the signer adds.
+#[derive(Debug)]
+pub(crate) struct Header<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) values: HeaderValues<'a>,
+}
+
+#[derive(Debug)]
+pub(crate) enum HeaderValues<'a> {
+    /// Every value the request carries for the name, joined with `,` when there are several.
+    Request(GetAll<'a, HeaderValue>),
+    /// A header the signer adds (`host` derived from the URI, the security token).
+    Added(&'a [u8]),
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+impl Header<'_> {
+    fn put_value<S: Sink>(&self, sink: &mut S) {
+        match &self.values {
+            HeaderValues::Added(value) => put_encoded(sink, trim(value).iter().copied(), false),
+            HeaderValues::Request(values) => {
+                for (index, value) in values.iter().enumerate() {
+                    if index > 0 {
+                        // `,` as UrlEncode writes it
+                        sink.put(b"%2C");
+                    }
+                    put_encoded(sink, trim(value.as_bytes()).iter().copied(), false);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn canonical_name(&self) -> impl Iterator<Item = u8> + Clone + '_ {
+        encoded(self.name.bytes(), true)
+    }
+}
+
+/// Everything the signature covers, borrowed from the request; built without allocating for
+/// up to 16 headers and 16 parameters.
+pub(crate) struct Canonical<'a> {
+    pub(crate) method: &'a Method,
+    pub(crate) path: &'a str,
+    pub(crate) params: SmallVec<[Param<'a>; 16]>,
+    pub(crate) headers: SmallVec<[Header<'a>; 16]>,
+}
+
+/// The `Host` an HTTP/1.1 client sends for `uri`: the authority without user info, and
+/// without the port when it is the scheme's default. Case is kept, as hyper sends it.
+pub(crate) fn host_of(uri: &Uri) -> Option<&str> {
+    let authority = uri.authority()?;
+    let text = authority.as_str();
+    let text = text.rsplit_once('@').map_or(text, |(_, host)| host);
+    if let Some(port) = authority.port() {
+        let default_port = match uri.scheme_str() {
+            Some(scheme) if scheme.eq_ignore_ascii_case("https") => Some(443),
+            Some(scheme) if scheme.eq_ignore_ascii_case("http") => Some(80),
+            _ => None,
+        };
+        if default_port == Some(port.as_u16()) {
+            return text
+                .strip_suffix(port.as_str())
+                .and_then(|t| t.strip_suffix(':'));
+        }
+    }
+    Some(text)
+}
+
+fn compare_params(a: &Param<'_>, b: &Param<'_>) -> Ordering {
+    a.canonical_name()
+        .cmp(b.canonical_name())
+        .then_with(|| encoded(a.decoded_value(), false).cmp(encoded(b.decoded_value(), false)))
+}
+
+fn compare_headers(a: &Header<'_>, b: &Header<'_>) -> Ordering {
+    a.canonical_name().cmp(b.canonical_name())
+}
+
+impl<'a> Canonical<'a> {
+    /// Collects the signed parts of `request`.
+    ///
+    /// `sign_header` chooses among the request's headers; `added` are headers the signer
+    /// supplies (they replace a request header of the same name). `sign_param` chooses
+    /// among the query parameters.
+    pub(crate) fn collect<B>(
+        request: &'a Request<B>,
+        sign_header: impl Fn(&str) -> bool,
+        added: &[(&'a str, &'a [u8])],
+        sign_param: impl Fn(&Param<'a>) -> bool,
+    ) -> Self {
+        let uri = request.uri();
+        let mut params: SmallVec<[Param<'a>; 16]> = SmallVec::new();
+        if let Some(query) = uri.query() {
+            params.extend(params_of(query).filter(|param| sign_param(param)));
+        }
+        params.sort_unstable_by(compare_params);
+
+        let mut headers: SmallVec<[Header<'a>; 16]> = SmallVec::new();
+        let map: &'a HeaderMap = request.headers();
+        for name in map.keys() {
+            let name = name.as_str();
+            if sign_header(name) && !added.iter().any(|(added_name, _)| *added_name == name) {
+                headers.push(Header {
+                    name,
+                    values: HeaderValues::Request(map.get_all(name)),
+                });
+            }
+        }
+        for &(name, value) in added {
+            headers.push(Header {
+                name,
+                values: HeaderValues::Added(value),
+            });
+        }
+        headers.sort_unstable_by(compare_headers);
+
+        let path = uri.path();
+        Canonical {
+            method: request.method(),
+            path: if path.is_empty() { "/" } else { path },
+            params,
+            headers,
+        }
+    }
+
+    /// Writes the COS `HttpString`.
+    pub(crate) fn write_http_string<S: Sink>(&self, sink: &mut S) {
+        for byte in self.method.as_str().bytes() {
+            sink.put_byte(byte.to_ascii_lowercase());
+        }
+        sink.put_byte(b'\n');
+        // The decoded path, verbatim (doc 436/7778; protocol.md §2.4).
+        for byte in Decoder::new(self.path.as_bytes(), false) {
+            sink.put_byte(byte);
+        }
+        sink.put_byte(b'\n');
+        for (index, param) in self.params.iter().enumerate() {
+            if index > 0 {
+                sink.put_byte(b'&');
+            }
+            put_encoded(sink, param.decoded_name(), true);
+            sink.put_byte(b'=');
+            put_encoded(sink, param.decoded_value(), false);
+        }
+        sink.put_byte(b'\n');
+        for (index, header) in self.headers.iter().enumerate() {
+            if index > 0 {
+                sink.put_byte(b'&');
+            }
+            put_encoded(sink, header.name.bytes(), true);
+            sink.put_byte(b'=');
+            header.put_value(sink);
+        }
+        sink.put_byte(b'\n');
+    }
+
+    pub(crate) fn write_header_list<S: Sink>(&self, sink: &mut S) {
+        for (index, header) in self.headers.iter().enumerate() {
+            if index > 0 {
+                sink.put_byte(b';');
+            }
+            put_encoded(sink, header.name.bytes(), true);
+        }
+    }
+
+    pub(crate) fn write_param_list<S: Sink>(&self, sink: &mut S) {
+        for (index, param) in self.params.iter().enumerate() {
+            if index > 0 {
+                sink.put_byte(b';');
+            }
+            put_encoded(sink, param.decoded_name(), true);
+        }
+    }
+
+    /// Upper bound of the header and parameter lists' length.
+    pub(crate) fn lists_capacity(&self) -> usize {
+        let headers: usize = self.headers.iter().map(|h| h.name.len() * 3 + 1).sum();
+        let params: usize = self.params.iter().map(|p| p.name.len() * 3 + 1).sum();
+        headers + params
+    }
+
+    /// `hex(SHA1(HttpString))` without building the string.
+    pub(crate) fn http_string_sha1(&self) -> [u8; 40] {
+        let mut sink = HashSink::new();
+        self.write_http_string(&mut sink);
+        sink.finish_hex()
+    }
+}
+
+/// `"<start>;<end>"` on the stack.
+#[derive(Clone, Copy)]
+pub(crate) struct KeyTimeText {
+    buffer: [u8; 41],
+    len: usize,
+}
+
+impl KeyTimeText {
+    pub(crate) fn new(key_time: KeyTime) -> Self {
+        let mut text = KeyTimeText {
+            buffer: [0; 41],
+            len: 0,
+        };
+        text.push_decimal(key_time.start());
+        text.buffer[text.len] = b';';
+        text.len += 1;
+        text.push_decimal(key_time.end());
+        text
+    }
+
+    fn push_decimal(&mut self, mut value: u64) {
+        let mut digits = [0u8; 20];
+        let mut count = 0;
+        loop {
+            digits[19 - count] = b'0' + (value % 10) as u8;
+            count += 1;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        self.buffer[self.len..self.len + count].copy_from_slice(&digits[20 - count..]);
+        self.len += count;
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buffer[..self.len]
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // only ASCII digits and `;` are ever written
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
+/// `hex(HMAC-SHA1(SecretKey, KeyTime))`.
+pub(crate) fn sign_key(secret_key: &str, key_time: &[u8]) -> [u8; 40] {
+    let mut mac =
+        HmacSha1::new_from_slice(secret_key.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(key_time);
+    hex40(&mac.finalize().into_bytes())
+}
+
+/// The HMAC over `StringToSign`, keyed by the SignKey's hex text, ready to finalise or verify.
+pub(crate) fn signature_mac(
+    sign_key_hex: &[u8; 40],
+    sign_time: &[u8],
+    http_sha1_hex: &[u8; 40],
+) -> HmacSha1 {
+    let mut mac = HmacSha1::new_from_slice(sign_key_hex).expect("HMAC takes keys of any length");
+    mac.update(b"sha1\n");
+    mac.update(sign_time);
+    mac.update(b"\n");
+    mac.update(http_sha1_hex);
+    mac.update(b"\n");
+    mac
+}
+
+/// `StringToSign` as text (for reports).
+pub(crate) fn string_to_sign(sign_time: &str, http_sha1_hex: &[u8; 40]) -> String {
+    format!("sha1\n{sign_time}\n{}\n", ascii(http_sha1_hex))
+}
+
+pub(crate) fn ascii(hex: &[u8; 40]) -> &str {
+    std::str::from_utf8(hex).unwrap_or_default()
+}
+
+/// Writes the `Authorization` value into a string allocated once.
+pub(crate) fn authorization_string(
+    canonical: &Canonical<'_>,
+    secret_id: &str,
+    key_time: &KeyTimeText,
+    signature: &[u8; 40],
+) -> String {
+    const FIXED: usize = "q-sign-algorithm=sha1&q-ak=&q-sign-time=&q-key-time=&q-header-list=&q-url-param-list=&q-signature="
+        .len();
+    let capacity = FIXED + secret_id.len() + 2 * key_time.len + canonical.lists_capacity() + 40;
+    let mut out = String::with_capacity(capacity);
+    out.push_str("q-sign-algorithm=sha1&q-ak=");
+    out.push_str(secret_id);
+    out.push_str("&q-sign-time=");
+    out.push_str(key_time.as_str());
+    out.push_str("&q-key-time=");
+    out.push_str(key_time.as_str());
+    out.push_str("&q-header-list=");
+    canonical.write_header_list(&mut AsciiString(&mut out));
+    out.push_str("&q-url-param-list=");
+    canonical.write_param_list(&mut AsciiString(&mut out));
+    out.push_str("&q-signature=");
+    out.push_str(ascii(signature));
+    debug_assert!(out.len() <= capacity);
+    out
+}
