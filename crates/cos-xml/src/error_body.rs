@@ -68,9 +68,20 @@ impl FieldName {
 
     /// The field an element name stands for, matched ASCII case-insensitively.
     pub fn from_element_name(name: &str) -> Option<FieldName> {
-        FieldName::ALL
-            .into_iter()
-            .find(|field| field.as_str().eq_ignore_ascii_case(name))
+        // The lengths differ except Code/HostId's neighbours; compare only candidates.
+        let candidate = match name.len() {
+            4 => FieldName::Code,
+            6 => FieldName::HostId,
+            7 if name.as_bytes()[0].eq_ignore_ascii_case(&b'M') => FieldName::Message,
+            7 => FieldName::TraceId,
+            8 => FieldName::Resource,
+            9 => FieldName::RequestId,
+            _ => return None,
+        };
+        candidate
+            .as_str()
+            .eq_ignore_ascii_case(name)
+            .then_some(candidate)
     }
 
     const fn index(self) -> usize {
@@ -95,7 +106,7 @@ pub struct Field<'a> {
 }
 
 impl<'a> Field<'a> {
-    /// The value, unescaped and trimmed.
+    /// The value, unescaped, with ASCII whitespace trimmed at both ends.
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -249,7 +260,7 @@ impl<'a> ErrorBody<'a> {
 /// ignored); the known fields are its direct children, matched case-insensitively, first
 /// occurrence wins; a value is all the text and CDATA inside the element, nested
 /// elements included, with the predefined entities and character references decoded,
-/// trimmed; an empty value counts as absent; invalid UTF-8 is decoded lossily for the
+/// trimmed of ASCII whitespace (a non-breaking space is content); an empty value counts as absent; invalid UTF-8 is decoded lossily for the
 /// fields it touches; a damaged or cut-off document keeps every field completed before
 /// the damage and says it was malformed.
 ///
@@ -319,7 +330,7 @@ impl<'a> Collected<'a> {
     fn push(&mut self, piece: &'a str, source: &[u8]) {
         match self {
             // Leading whitespace is trimmed anyway: dropping it keeps `\n<![CDATA[x]]>` borrowed.
-            Collected::Nothing if piece.trim().is_empty() => {}
+            Collected::Nothing if piece.trim_ascii().is_empty() => {}
             Collected::Nothing => *self = Collected::One(piece),
             _ => self.built(piece, source).push_str(piece),
         }
@@ -365,7 +376,7 @@ impl<'a> Collected<'a> {
         match self {
             Collected::Nothing => None,
             Collected::One(text) => {
-                let text = text.trim();
+                let text = text.trim_ascii();
                 if text.is_empty() {
                     return None;
                 }
@@ -380,9 +391,9 @@ impl<'a> Collected<'a> {
                 })
             }
             Collected::Built(mut built) => {
-                let end = built.trim_end().len();
+                let end = built.trim_ascii_end().len();
                 built.truncate(end);
-                let start = built.len() - built.trim_start().len();
+                let start = built.len() - built.trim_ascii_start().len();
                 built.drain(..start);
                 (!built.is_empty()).then_some(Field {
                     text: Cow::Owned(built),
