@@ -74,9 +74,9 @@ pub(crate) fn object(segments: Arc<[Segment]>, start: u64, end: u64) -> Response
                     let from = cursor.offset as usize;
                     Ok(bytes.slice(from..from + want as usize))
                 }
-                Segment::File { file, .. } => {
+                Segment::File { file, offset, .. } => {
                     let path = file.path().to_path_buf();
-                    read_file_chunk(&mut cursor.file, &path, cursor.offset, want).await
+                    read_file_chunk(&mut cursor.file, &path, offset + cursor.offset, want).await
                 }
             };
             return Some(match chunk {

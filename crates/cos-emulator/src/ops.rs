@@ -11,6 +11,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
 use crate::body::{self, ResponseBody};
+use crate::checksum::BodyHasher;
 use crate::error::{CosError, CosResult};
 use crate::route::{Operation, Routed, Target};
 use crate::server::{Shared, xml_response};
@@ -98,6 +99,7 @@ pub(crate) async fn dispatch(
         }
         Operation::InitiateMultipartUpload => initiate_upload(cx),
         Operation::UploadPart => upload_part(cx, body).await,
+        Operation::UploadPartCopy => upload_part_copy(cx).await,
         Operation::ListParts => list_parts(cx),
         Operation::CompleteMultipartUpload => complete_upload(cx, body).await,
         Operation::AbortMultipartUpload => {
@@ -775,13 +777,8 @@ fn upload_id<'a>(cx: &'a Context<'_>) -> CosResult<&'a str> {
     }
 }
 
-async fn upload_part(
-    cx: &Context<'_>,
-    body: &mut Option<Incoming>,
-) -> CosResult<Response<ResponseBody>> {
-    let id = upload_id(cx)?;
-    let number: u32 = cx
-        .routed
+fn part_number(cx: &Context<'_>) -> CosResult<u32> {
+    cx.routed
         .param("partNumber")
         .and_then(|n| n.parse().ok())
         .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
@@ -789,7 +786,15 @@ async fn upload_part(
             CosError::invalid_argument(format!(
                 "partNumber must be an integer from 1 to {MAX_PART_NUMBER}."
             ))
-        })?;
+        })
+}
+
+async fn upload_part(
+    cx: &Context<'_>,
+    body: &mut Option<Incoming>,
+) -> CosResult<Response<ResponseBody>> {
+    let id = upload_id(cx)?;
+    let number = part_number(cx)?;
     let length = content_length(cx)?;
     if length > MAX_SINGLE_UPLOAD {
         return Err(CosError::bad_request(
@@ -807,6 +812,68 @@ async fn upload_part(
         .put_part(cx.bucket(), cx.key(), id, number, content)?;
     let mut response = empty_response(StatusCode::OK);
     insert(response.headers_mut(), "etag", &part.etag());
+    insert(
+        response.headers_mut(),
+        "x-cos-hash-crc64ecma",
+        &part.crc64.to_string(),
+    );
+    Ok(response)
+}
+
+/// Upload Part - Copy: the part shares the source's data; it is read once for its digests.
+async fn upload_part_copy(cx: &Context<'_>) -> CosResult<Response<ResponseBody>> {
+    let id = upload_id(cx)?;
+    let number = part_number(cx)?;
+    let (source_bucket, source_key) =
+        parse_copy_source(cx.header("x-cos-copy-source").unwrap_or_default())?;
+    cx.shared.store.check_upload(cx.bucket(), cx.key(), id)?;
+    let source = cx
+        .shared
+        .store
+        .get_object(&source_bucket, &source_key)
+        .map_err(|mut e| {
+            if e.code == "NoSuchKey" {
+                e.message = "The copy source object does not exist.".into();
+            }
+            e
+        })?;
+    let size = source.meta.size;
+    let (start, end) = match cx.header("x-cos-copy-source-range") {
+        None => (0, size),
+        Some(range) => parse_range(range, size).unwrap_or_else(|| {
+            Err(CosError::invalid_argument(format!(
+                "x-cos-copy-source-range {range:?} is not bytes=<first>-<last>."
+            )))
+        })?,
+    };
+    if end - start > MAX_SINGLE_UPLOAD {
+        return Err(CosError::bad_request(
+            "EntityTooLarge",
+            "A part is at most 5 GB.",
+        ));
+    }
+    let segments = store::slice_segments(&source.segments, start, end);
+    let mut reader = body::object(segments.clone(), 0, end - start);
+    let mut hasher = BodyHasher::new();
+    while let Some(frame) = reader.frame().await {
+        let frame =
+            frame.map_err(|e| CosError::internal(format!("reading the copy source: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            hasher.update(&data);
+        }
+    }
+    let (md5, crc64) = hasher.finish();
+    let content = Content {
+        segments,
+        len: end - start,
+        md5,
+        crc64,
+    };
+    let part = cx
+        .shared
+        .store
+        .put_part(cx.bucket(), cx.key(), id, number, content)?;
+    let mut response = xml_response(StatusCode::OK, xml::copy_part(&part));
     insert(
         response.headers_mut(),
         "x-cos-hash-crc64ecma",

@@ -228,6 +228,8 @@ pub enum Operation {
     InitiateMultipartUpload,
     /// `PUT /key?partNumber=N&uploadId=U`.
     UploadPart,
+    /// `PUT /key?partNumber=N&uploadId=U` with `x-cos-copy-source`.
+    UploadPartCopy,
     /// `GET /key?uploadId=U`.
     ListParts,
     /// `POST /key?uploadId=U`.
@@ -294,7 +296,7 @@ pub(crate) fn classify(method: &Method, routed: &Routed, parts: &Parts) -> Opera
             Method::HEAD => Operation::HeadObject,
             Method::PUT if routed.has("uploadId") || routed.has("partNumber") => {
                 if copy {
-                    Operation::Other
+                    Operation::UploadPartCopy
                 } else {
                     Operation::UploadPart
                 }

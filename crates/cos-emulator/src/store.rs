@@ -105,7 +105,12 @@ impl Drop for DiskFile {
 #[derive(Debug, Clone)]
 pub(crate) enum Segment {
     Memory(Bytes),
-    File { file: Arc<DiskFile>, len: u64 },
+    /// `len` bytes of a data file from `offset` on.
+    File {
+        file: Arc<DiskFile>,
+        offset: u64,
+        len: u64,
+    },
 }
 
 impl Segment {
@@ -115,6 +120,31 @@ impl Segment {
             Segment::File { len, .. } => *len,
         }
     }
+}
+
+/// The segments covering `start..end` of the data `segments` make up (shared, not copied).
+pub(crate) fn slice_segments(segments: &[Segment], start: u64, end: u64) -> Arc<[Segment]> {
+    let mut out = Vec::new();
+    let mut position = 0u64;
+    for segment in segments {
+        let len = segment.len();
+        let (from, to) = (start.max(position), end.min(position + len));
+        if from < to {
+            let (skip, take) = (from - position, to - from);
+            out.push(match segment {
+                Segment::Memory(bytes) => {
+                    Segment::Memory(bytes.slice(skip as usize..(skip + take) as usize))
+                }
+                Segment::File { file, offset, .. } => Segment::File {
+                    file: file.clone(),
+                    offset: offset + skip,
+                    len: take,
+                },
+            });
+        }
+        position += len;
+    }
+    out.into()
 }
 
 /// Data plus its digests.
@@ -215,6 +245,8 @@ impl Disk {
 #[derive(Serialize, Deserialize)]
 struct SegmentRecord {
     file: String,
+    #[serde(default)]
+    offset: u64,
     len: u64,
 }
 
@@ -332,6 +364,7 @@ impl Store {
                         .clone();
                     Ok(Segment::File {
                         file,
+                        offset: record.offset,
                         len: record.len,
                     })
                 })
@@ -1157,8 +1190,9 @@ fn segment_records(segments: &[Segment]) -> Vec<SegmentRecord> {
     segments
         .iter()
         .filter_map(|s| match s {
-            Segment::File { file, len } => Some(SegmentRecord {
+            Segment::File { file, offset, len } => Some(SegmentRecord {
                 file: file.name.clone(),
+                offset: *offset,
                 len: *len,
             }),
             Segment::Memory(_) => None,
@@ -1226,7 +1260,11 @@ impl Sink {
             SinkTarget::File { mut writer, file } => {
                 writer.flush().await?;
                 writer.get_ref().sync_data().await?;
-                Segment::File { file, len }
+                Segment::File {
+                    file,
+                    offset: 0,
+                    len,
+                }
             }
         };
         let segments: Arc<[Segment]> = if len == 0 {

@@ -6,7 +6,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::error::{CosError, CosResult};
-use crate::store::{BucketInfo, CompletedPart, ObjectMeta, ObjectPage, PartPage, UploadPage};
+use crate::store::{BucketInfo, CompletedPart, ObjectMeta, ObjectPage, Part, PartPage, UploadPage};
 use crate::time::iso8601;
 
 /// The owner every listing names (the emulator has one account).
@@ -183,6 +183,13 @@ pub(crate) fn copy_object(meta: &ObjectMeta) -> Vec<u8> {
         .leaf("LastModified", &iso8601(meta.last_modified))
         .leaf("CRC64", &meta.crc64.to_string());
     doc.finish("CopyObjectResult")
+}
+
+pub(crate) fn copy_part(part: &Part) -> Vec<u8> {
+    let mut doc = Document::new("CopyPartResult");
+    doc.leaf("ETag", &part.etag())
+        .leaf("LastModified", &iso8601(part.last_modified));
+    doc.finish("CopyPartResult")
 }
 
 pub(crate) fn list_parts(

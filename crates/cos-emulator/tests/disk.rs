@@ -98,9 +98,41 @@ async fn data_survives_a_restart() {
         .body("part")
         .send()
         .await;
+    // A part copied from a range of `kept` shares its data file.
+    let copied_id = client
+        .request(Method::POST, &format!("/{BUCKET}/ranged?uploads"))
+        .send()
+        .await
+        .xml("UploadId")
+        .unwrap();
+    client
+        .request(
+            Method::PUT,
+            &format!("/{BUCKET}/ranged?partNumber=1&uploadId={copied_id}"),
+        )
+        .header("x-cos-copy-source", &format!("/{BUCKET}/kept"))
+        .header("x-cos-copy-source-range", "bytes=1000-1999")
+        .send()
+        .await;
+    let etag = client
+        .get(&format!("/{BUCKET}/ranged?uploadId={copied_id}"))
+        .await
+        .xml("ETag")
+        .unwrap();
+    let complete = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part></CompleteMultipartUpload>"
+    );
+    client
+        .request(
+            Method::POST,
+            &format!("/{BUCKET}/ranged?uploadId={copied_id}"),
+        )
+        .body(complete)
+        .send()
+        .await;
     emulator.shutdown().await;
-    // Data files: kept, replaced (new), log (two segments), the part. Replaced and
-    // deleted data is gone.
+    // Data files: kept (also under `ranged`), replaced (new), log (two segments), the part.
+    // Replaced and deleted data is gone.
     assert_eq!(files_in(&dir.0.join("data")).len(), 5);
     // Leftovers of an interrupted write: a temp record and an unnamed data file.
     std::fs::write(dir.0.join("tmp").join("half-written"), b"partial").unwrap();
@@ -117,6 +149,10 @@ async fn data_survives_a_restart() {
     );
     assert_eq!(client.get(&format!("/{BUCKET}/replaced")).await.body, "new");
     assert_eq!(client.get(&format!("/{BUCKET}/log")).await.body, "abcd");
+    assert_eq!(
+        client.get(&format!("/{BUCKET}/ranged")).await.body,
+        kept[1000..2000]
+    );
     assert_eq!(
         client.get(&format!("/{BUCKET}/deleted")).await.code(),
         "NoSuchKey"

@@ -704,3 +704,80 @@ async fn header_names_are_spelled_as_cos_spells_them() {
         "{answer}"
     );
 }
+
+/// Multipart copy of `source` into `dest` in two ranged parts; returns the completed object.
+async fn copy_in_two_parts(client: &Client, source: &str, dest: &str, size: usize) -> Reply {
+    let path = format!("/{BUCKET}/{dest}");
+    let upload_id = client
+        .request(Method::POST, &format!("{path}?uploads"))
+        .send()
+        .await
+        .xml("UploadId")
+        .unwrap();
+    let split = 1024 * 1024;
+    let mut etags = Vec::new();
+    for (number, range) in [
+        (1, format!("bytes=0-{}", split - 1)),
+        (2, format!("bytes={split}-{}", size - 1)),
+    ] {
+        let reply = client
+            .request(
+                Method::PUT,
+                &format!("{path}?partNumber={number}&uploadId={upload_id}"),
+            )
+            .header(
+                "x-cos-copy-source",
+                &format!("{BUCKET}.cos.ap-guangzhou.myqcloud.com/{source}"),
+            )
+            .header("x-cos-copy-source-range", &range)
+            .send()
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        assert!(reply.text().contains("<CopyPartResult>"));
+        etags.push(reply.xml("ETag").unwrap());
+    }
+    let body = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{}</ETag></Part>\
+         <Part><PartNumber>2</PartNumber><ETag>{}</ETag></Part></CompleteMultipartUpload>",
+        etags[0], etags[1]
+    );
+    let done = client
+        .request(Method::POST, &format!("{path}?uploadId={upload_id}"))
+        .body(body)
+        .send()
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    done
+}
+
+#[tokio::test]
+async fn upload_part_copy() {
+    let (_emulator, client) = with_bucket().await;
+    let source = data(1024 * 1024 + 4321, 11);
+    client
+        .put(&format!("/{BUCKET}/source"), source.clone())
+        .await;
+    let done = copy_in_two_parts(&client, "source", "copy", source.len()).await;
+    assert_eq!(
+        done.header("x-cos-hash-crc64ecma"),
+        Some(crc64(&source).to_string().as_str())
+    );
+    assert_eq!(client.get(&format!("/{BUCKET}/copy")).await.body, source);
+
+    let upload_id = client
+        .request(Method::POST, &format!("/{BUCKET}/x?uploads"))
+        .send()
+        .await
+        .xml("UploadId")
+        .unwrap();
+    let beyond = client
+        .request(
+            Method::PUT,
+            &format!("/{BUCKET}/x?partNumber=1&uploadId={upload_id}"),
+        )
+        .header("x-cos-copy-source", &format!("/{BUCKET}/source"))
+        .header("x-cos-copy-source-range", "bytes=99999999-")
+        .send()
+        .await;
+    assert_eq!(beyond.code(), "InvalidRange");
+}
