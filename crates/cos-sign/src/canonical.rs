@@ -164,24 +164,32 @@ fn put_encoded_slice<S: Sink>(sink: &mut S, bytes: &[u8], name: bool) {
     }
 }
 
-/// Encodes the decoding of `wire` (a query name or value), a run of undecoded bytes at a
-/// time.
+/// Encodes the decoding of `wire` (a query name or value) in one pass: runs that neither
+/// decoding nor encoding changes are copied whole.
 #[inline]
 fn put_decoded_encoded<S: Sink>(sink: &mut S, wire: &[u8], name: bool) {
+    // `%` and `+` are not verbatim, so a run always stops before them.
+    let verbatim = if name {
+        &NAME_VERBATIM
+    } else {
+        &VALUE_VERBATIM
+    };
     let mut rest = wire;
-    loop {
+    while !rest.is_empty() {
         let run = rest
             .iter()
-            .position(|&b| b == b'%' || b == b'+')
+            .position(|&b| !verbatim[usize::from(b)])
             .unwrap_or(rest.len());
         if run > 0 {
-            put_encoded_slice(sink, &rest[..run], name);
+            sink.put(&rest[..run]);
         }
-        if run == rest.len() {
-            break;
-        }
-        let (byte, consumed) = decode_one(&rest[run..], true);
-        put_encoded_byte(sink, byte, name);
+        let Some(&byte) = rest.get(run) else { break };
+        let (decoded, consumed) = if byte == b'%' || byte == b'+' {
+            decode_one(&rest[run..], true)
+        } else {
+            (byte, 1)
+        };
+        put_encoded_byte(sink, decoded, name);
         rest = &rest[run + consumed..];
     }
 }
