@@ -5,10 +5,13 @@
 //! - `fuzz [TARGET] [SECONDS]`: runs a cargo-fuzz target on the stable toolchain.
 //! - `bench`: runs every criterion benchmark of the workspace.
 //! - `venv`: creates the Python virtualenv with the official COS SDK and prints its path.
+//! - `interop`: builds the `cos-emulator` binary, starts it on a free port and runs
+//!   `tests/interop/official_sdk.py` (the official Python SDK) against it.
 
 use std::env;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Instant;
 
 /// Version of the official Python SDK the vectors and the oracle were made with.
@@ -21,8 +24,11 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("venv") => venv().map(|python| println!("{}", python.display())),
+        Some("interop") => interop(true),
         _ => {
-            eprintln!("usage: cargo xtask <ci | fuzz [TARGET] [SECONDS] | bench [ARGS] | venv>");
+            eprintln!(
+                "usage: cargo xtask <ci | fuzz [TARGET] [SECONDS] | bench [ARGS] | venv | interop>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -155,6 +161,8 @@ fn ci() -> Result {
         "cargo test (every crate, unit, integration and doc tests)",
         &mut tests,
     )?;
+    // The test run has just built the emulator binary.
+    interop(false)?;
     run(
         "cargo doc (warnings denied)",
         cargo()
@@ -230,4 +238,83 @@ fn bench(args: &[String]) -> Result {
         "cargo bench (every criterion benchmark)",
         cargo().args(["bench", "--workspace"]).args(args),
     )
+}
+
+/// Where cargo puts build outputs: `$CARGO_TARGET_DIR` or `<workspace>/target`.
+fn target_dir() -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    }
+}
+
+/// Runs the official Python SDK against the emulator binary (built first when `build`).
+fn interop(build: bool) -> Result {
+    let python = venv()?;
+    let binary = target_dir()
+        .join("debug")
+        .join(format!("cos-emulator{}", env::consts::EXE_SUFFIX));
+    if build || !binary.exists() {
+        run(
+            "build the cos-emulator binary",
+            cargo().args([
+                "build",
+                "-p",
+                "cos-emulator",
+                "--bin",
+                "cos-emulator",
+                "--locked",
+            ]),
+        )?;
+    }
+    let (secret_id, secret_key) = ("AKIDinteropCheck", "interop-secret-key");
+    println!(
+        "\n==> interop: official Python SDK against {}",
+        binary.display()
+    );
+    let mut emulator = Command::new(&binary)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--secret-id",
+            secret_id,
+            "--secret-key",
+            secret_key,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting {}: {e}", binary.display()))?;
+    let result = first_line(&mut emulator).and_then(|endpoint| {
+        run(
+            &format!("official SDK script against {endpoint}"),
+            Command::new(&python)
+                .arg(
+                    workspace_root()
+                        .join("tests")
+                        .join("interop")
+                        .join("official_sdk.py"),
+                )
+                .args([&endpoint, secret_id, secret_key]),
+        )
+    });
+    // Stopped whatever happened; a kill is enough for an in-memory emulator.
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    result
+}
+
+/// The emulator prints its address as its first line.
+fn first_line(child: &mut Child) -> Result<String> {
+    let stdout = child.stdout.take().ok_or("the emulator has no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the emulator's address: {e}"))?;
+    let endpoint = line.trim().to_owned();
+    if !endpoint.starts_with("http://") {
+        return Err(format!(
+            "the emulator printed {endpoint:?} instead of its address"
+        ));
+    }
+    Ok(endpoint)
 }

@@ -117,7 +117,8 @@ fn root_name(text: &str) -> Option<&str> {
             Event::Start(start) | Event::Empty(start) => {
                 let name = start.local_name();
                 // Re-borrow from `text`, which outlives the event.
-                return crate::span_in(text, name.as_ref()).map(|span| &text[span]);
+                let name: &str = name.as_ref();
+                return crate::span_in(text.as_bytes(), name.as_bytes()).map(|span| &text[span]);
             }
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
             Event::Text(t) if t.trim().is_empty() => {}

@@ -68,9 +68,20 @@ impl FieldName {
 
     /// The field an element name stands for, matched ASCII case-insensitively.
     pub fn from_element_name(name: &str) -> Option<FieldName> {
-        FieldName::ALL
-            .into_iter()
-            .find(|field| field.as_str().eq_ignore_ascii_case(name))
+        // The lengths differ except Code/HostId's neighbours; compare only candidates.
+        let candidate = match name.len() {
+            4 => FieldName::Code,
+            6 => FieldName::HostId,
+            7 if name.as_bytes()[0].eq_ignore_ascii_case(&b'M') => FieldName::Message,
+            7 => FieldName::TraceId,
+            8 => FieldName::Resource,
+            9 => FieldName::RequestId,
+            _ => return None,
+        };
+        candidate
+            .as_str()
+            .eq_ignore_ascii_case(name)
+            .then_some(candidate)
     }
 
     const fn index(self) -> usize {
@@ -95,7 +106,7 @@ pub struct Field<'a> {
 }
 
 impl<'a> Field<'a> {
-    /// The value, unescaped and trimmed.
+    /// The value, unescaped, with ASCII whitespace trimmed at both ends.
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -249,7 +260,7 @@ impl<'a> ErrorBody<'a> {
 /// ignored); the known fields are its direct children, matched case-insensitively, first
 /// occurrence wins; a value is all the text and CDATA inside the element, nested
 /// elements included, with the predefined entities and character references decoded,
-/// trimmed; an empty value counts as absent; invalid UTF-8 is decoded lossily for the
+/// trimmed of ASCII whitespace (a non-breaking space is content); an empty value counts as absent; invalid UTF-8 is decoded lossily for the
 /// fields it touches; a damaged or cut-off document keeps every field completed before
 /// the damage and says it was malformed.
 ///
@@ -268,17 +279,28 @@ impl<'a> ErrorBody<'a> {
 /// ```
 pub fn parse_error(body: &[u8]) -> Result<ErrorBody<'_>, NotAnErrorDocument> {
     let without_bom = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    match std::str::from_utf8(without_bom) {
-        Ok(text) => ErrorReader::new(text, Spans::From(body.len() - text.len())).read(),
+    let offset = body.len() - without_bom.len();
+    match ErrorReader::new(without_bom, Spans::From(offset)).read() {
+        Ok(parsed) => Ok(parsed),
+        Err(Stop::NotAnErrorDocument) => Err(NotAnErrorDocument),
         // quick-xml refuses invalid UTF-8 outright; decoding the whole body lossily
-        // first confines the damage to the fields that hold the bad bytes.
-        Err(_) => {
-            let text = String::from_utf8_lossy(body);
-            ErrorReader::new(&text, Spans::None)
-                .read()
-                .map(ErrorBody::into_owned)
+        // first confines the damage to the fields that hold the bad bytes. Valid
+        // bodies never pay for this: the reader validates as it goes.
+        Err(Stop::NotUtf8) => {
+            let text = String::from_utf8_lossy(without_bom);
+            match ErrorReader::new(text.as_bytes(), Spans::None).read() {
+                Ok(parsed) => Ok(parsed.into_owned()),
+                Err(_) => Err(NotAnErrorDocument),
+            }
         }
     }
+}
+
+/// Why reading stopped without a result.
+enum Stop {
+    NotAnErrorDocument,
+    /// The reader met invalid UTF-8: read a lossily decoded copy instead.
+    NotUtf8,
 }
 
 /// How the root element was written.
@@ -305,16 +327,16 @@ enum Collected<'a> {
 }
 
 impl<'a> Collected<'a> {
-    fn push(&mut self, piece: &'a str, source: &str) {
+    fn push(&mut self, piece: &'a str, source: &[u8]) {
         match self {
             // Leading whitespace is trimmed anyway: dropping it keeps `\n<![CDATA[x]]>` borrowed.
-            Collected::Nothing if piece.trim().is_empty() => {}
+            Collected::Nothing if piece.trim_ascii().is_empty() => {}
             Collected::Nothing => *self = Collected::One(piece),
             _ => self.built(piece, source).push_str(piece),
         }
     }
 
-    fn push_cow(&mut self, piece: Cow<'a, str>, source: &str) {
+    fn push_cow(&mut self, piece: Cow<'a, str>, source: &[u8]) {
         match piece {
             Cow::Borrowed(piece) => self.push(piece, source),
             Cow::Owned(piece) => self.built(&piece, source).push_str(&piece),
@@ -325,7 +347,7 @@ impl<'a> Collected<'a> {
     ///
     /// Unescaping only shrinks text, so the source up to the next end tag bounds the
     /// value's length: one allocation covers the whole field.
-    fn built(&mut self, next: &str, source: &str) -> &mut String {
+    fn built(&mut self, next: &str, source: &[u8]) -> &mut String {
         if let Collected::Built(built) = self {
             return built;
         }
@@ -333,9 +355,12 @@ impl<'a> Collected<'a> {
             Collected::One(first) => *first,
             _ => "",
         };
-        let from = span_in(source, if first.is_empty() { next } else { first })
-            .map_or(0, |span| span.start);
-        let rest = source.as_bytes().get(from..).unwrap_or_default();
+        let from = span_in(
+            source,
+            if first.is_empty() { next } else { first }.as_bytes(),
+        )
+        .map_or(0, |span| span.start);
+        let rest = source.get(from..).unwrap_or_default();
         let bound = memchr::memmem::find(rest, b"</").unwrap_or(rest.len());
         let mut built = String::with_capacity(bound.max(first.len() + next.len() + 4));
         built.push_str(first);
@@ -347,18 +372,17 @@ impl<'a> Collected<'a> {
     }
 
     /// The trimmed value, `None` when empty.
-    fn finish(self, source: &'a str, spans: Spans) -> Option<Field<'a>> {
+    fn finish(self, source: &[u8], spans: Spans) -> Option<Field<'a>> {
         match self {
             Collected::Nothing => None,
             Collected::One(text) => {
-                let text = text.trim();
+                let text = text.trim_ascii();
                 if text.is_empty() {
                     return None;
                 }
                 let span = match spans {
-                    Spans::From(offset) => {
-                        span_in(source, text).map(|span| span.start + offset..span.end + offset)
-                    }
+                    Spans::From(offset) => span_in(source, text.as_bytes())
+                        .map(|span| span.start + offset..span.end + offset),
                     Spans::None => None,
                 };
                 Some(Field {
@@ -367,9 +391,9 @@ impl<'a> Collected<'a> {
                 })
             }
             Collected::Built(mut built) => {
-                let end = built.trim_end().len();
+                let end = built.trim_ascii_end().len();
                 built.truncate(end);
-                let start = built.len() - built.trim_start().len();
+                let start = built.len() - built.trim_ascii_start().len();
                 built.drain(..start);
                 (!built.is_empty()).then_some(Field {
                     text: Cow::Owned(built),
@@ -391,14 +415,14 @@ enum Spans {
 
 /// One pass of quick-xml's borrowing reader over the body.
 struct ErrorReader<'a> {
-    source: &'a str,
+    source: &'a [u8],
     reader: Reader<&'a [u8]>,
     spans: Spans,
 }
 
 impl<'a> ErrorReader<'a> {
-    fn new(source: &'a str, spans: Spans) -> Self {
-        let mut reader = Reader::from_str(source);
+    fn new(source: &'a [u8], spans: Spans) -> Self {
+        let mut reader = Reader::from_reader(source);
         let config = reader.config_mut();
         // Names are matched by depth, not by name: `<Code>x</code>` still closes.
         config.check_end_names = false;
@@ -414,7 +438,7 @@ impl<'a> ErrorReader<'a> {
         }
     }
 
-    fn read(mut self) -> Result<ErrorBody<'a>, NotAnErrorDocument> {
+    fn read(mut self) -> Result<ErrorBody<'a>, Stop> {
         let mut body = ErrorBody::default();
         if self.find_root()? == Root::Empty {
             return Ok(body);
@@ -425,6 +449,7 @@ impl<'a> ErrorReader<'a> {
         loop {
             let event = match self.reader.read_event() {
                 Ok(event) => event,
+                Err(XmlError::Encoding(_)) => return Err(Stop::NotUtf8),
                 Err(error) => {
                     body.malformed = true;
                     body.truncated = is_truncation(&error);
@@ -439,16 +464,9 @@ impl<'a> ErrorReader<'a> {
                 }
                 Event::Start(_) => depth += 1,
                 Event::Empty(empty) if depth == 0 => {
-                    if let Target::Other { name } =
-                        self.target_for(empty.local_name().as_ref(), &body)
-                    {
-                        body.others.push(Element {
-                            name: Cow::Borrowed(&self.source[name]),
-                            value: Field {
-                                text: Cow::Borrowed(""),
-                                span: None,
-                            },
-                        });
+                    let target = self.target_for(empty.local_name().as_ref(), &body);
+                    if let Target::Other { .. } = target {
+                        store(&mut body, target, None, self.source);
                     }
                 }
                 Event::End(_) if depth == 0 => return Ok(body),
@@ -486,7 +504,7 @@ impl<'a> ErrorReader<'a> {
     }
 
     /// Skips the prolog and checks that the root element is `Error`.
-    fn find_root(&mut self) -> Result<Root, NotAnErrorDocument> {
+    fn find_root(&mut self) -> Result<Root, Stop> {
         loop {
             match self.reader.read_event() {
                 Ok(Event::Start(start)) if is_error_name(start.local_name().as_ref()) => {
@@ -497,7 +515,8 @@ impl<'a> ErrorReader<'a> {
                 }
                 Ok(Event::Text(text)) if text.trim_ascii().is_empty() => {}
                 Ok(Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_)) => {}
-                _ => return Err(NotAnErrorDocument),
+                Err(XmlError::Encoding(_)) => return Err(Stop::NotUtf8),
+                _ => return Err(Stop::NotAnErrorDocument),
             }
         }
     }
@@ -506,7 +525,7 @@ impl<'a> ErrorReader<'a> {
         match FieldName::from_element_name(local_name) {
             Some(field) if body.fields[field.index()].is_none() => Target::Field(field),
             Some(_) => Target::Skip,
-            None => match span_in(self.source, local_name) {
+            None => match span_in(self.source, local_name.as_bytes()) {
                 Some(name) => Target::Other { name },
                 None => Target::Skip,
             },
@@ -514,11 +533,12 @@ impl<'a> ErrorReader<'a> {
     }
 }
 
-fn store<'a>(body: &mut ErrorBody<'a>, target: Target, value: Option<Field<'a>>, source: &'a str) {
+fn store<'a>(body: &mut ErrorBody<'a>, target: Target, value: Option<Field<'a>>, source: &'a [u8]) {
     match target {
         Target::Field(field) => body.fields[field.index()] = value,
+        // The reader checked the name was UTF-8 before handing it over.
         Target::Other { name } => body.others.push(Element {
-            name: Cow::Borrowed(&source[name]),
+            name: Cow::Borrowed(std::str::from_utf8(&source[name]).unwrap_or_default()),
             value: value.unwrap_or(Field {
                 text: Cow::Borrowed(""),
                 span: None,
@@ -534,7 +554,7 @@ fn is_error_name(local_name: &str) -> bool {
 
 /// Decodes `&name;`: the five predefined entities and character references. Anything
 /// else (a DTD entity, an unknown name) is kept as written: nothing is ever expanded.
-fn push_reference(collected: &mut Collected<'_>, reference: &BytesRef<'_>, source: &str) {
+fn push_reference(collected: &mut Collected<'_>, reference: &BytesRef<'_>, source: &[u8]) {
     let name: &str = reference;
     let predefined = match name {
         "lt" => Some('<'),

@@ -56,7 +56,7 @@ mod error_body;
 pub use error_body::{Element, ErrorBody, Field, FieldName, NotAnErrorDocument, parse_error};
 
 /// The byte range of `part` inside `whole`, when `part` is a slice of it.
-pub(crate) fn span_in(whole: &str, part: &str) -> Option<std::ops::Range<usize>> {
+pub(crate) fn span_in(whole: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
     let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
     let end = start + part.len();
     (end <= whole.len()).then_some(start..end)
