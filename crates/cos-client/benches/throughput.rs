@@ -51,7 +51,7 @@ async fn ops_per_second(operation: &Operation, duration: Duration) -> f64 {
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    if values.len() % 2 == 0 {
+    if values.len().is_multiple_of(2) {
         (values[middle - 1] + values[middle]) / 2.0
     } else {
         values[middle]
@@ -70,7 +70,7 @@ async fn compare(
     let (mut base_rates, mut client_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for index in 0..rounds {
         // alternate which variant goes first, so a trend in the background load cancels out
-        let (base, ours) = if index % 2 == 0 {
+        let (base, ours) = if index.is_multiple_of(2) {
             let base = ops_per_second(&baseline, round).await;
             (base, ops_per_second(&client, round).await)
         } else {

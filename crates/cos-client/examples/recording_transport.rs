@@ -110,8 +110,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     bucket.delete_object("greeting.txt").await?;
     bucket.delete().await?;
 
-    let log = recorder.log.lock().unwrap_or_else(|e| e.into_inner());
-    println!("{} exchanges recorded", log.len());
+    let log = recorder
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let failures = log.iter().filter(|e| !e.outcome.starts_with('2')).count();
+    println!(
+        "{} exchanges recorded, {failures} of them not 2xx",
+        log.len()
+    );
     emulator.shutdown().await;
     Ok(())
 }

@@ -18,14 +18,19 @@ pub(crate) async fn next_chunk(
     body: &mut ResponseBody,
     stall: Option<Duration>,
 ) -> Option<Result<Bytes, TransportError>> {
-    match stall {
-        None => body.next_chunk().await,
-        Some(limit) => match tokio::time::timeout(limit, body.next_chunk()).await {
-            Ok(next) => next,
-            Err(_) => Some(Err(TransportError::timeout(format!(
-                "the response body stalled for {limit:?}"
-            )))),
-        },
+    let Some(limit) = stall else {
+        return body.next_chunk().await;
+    };
+    let mut next = std::pin::pin!(body.next_chunk());
+    // Data already buffered needs no timer (registering one costs more than reading a small body).
+    if let std::task::Poll::Ready(item) = futures::poll!(next.as_mut()) {
+        return item;
+    }
+    match tokio::time::timeout(limit, next).await {
+        Ok(item) => item,
+        Err(_) => Some(Err(TransportError::timeout(format!(
+            "the response body stalled for {limit:?}"
+        )))),
     }
 }
 

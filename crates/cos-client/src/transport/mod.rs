@@ -7,7 +7,7 @@
 //! redirects, retry, add or rewrite signed headers, or normalise the path (`.`, `..`
 //! and `//` are part of COS keys).
 //!
-//! - [`reqwest`](self::reqwest) (feature `reqwest`, on by default): [`ReqwestTransport`](self::reqwest::ReqwestTransport).
+//! - [`reqwest`] (feature `reqwest`, on by default): [`ReqwestTransport`](self::reqwest::ReqwestTransport).
 //! - `scripted` (feature `test-util`): an in-memory transport for unit tests that answers
 //!   from a script and records each request.
 //!
