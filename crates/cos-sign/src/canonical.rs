@@ -11,7 +11,7 @@ use sha1::{Digest, Sha1};
 use smallvec::SmallVec;
 
 use crate::KeyTime;
-use crate::encode::{Decoder, Encoded, encode_byte};
+use crate::encode::{Decoder, Encoded, decode_one, encode_byte, is_unreserved};
 
 type HmacSha1 = Hmac<Sha1>;
 
@@ -37,10 +37,15 @@ pub(crate) struct AsciiString<'s>(pub(crate) &'s mut String);
 impl Sink for AsciiString<'_> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            debug_assert!(byte.is_ascii());
-            self.0.push(char::from(byte));
-        }
+        debug_assert!(bytes.is_ascii());
+        self.0
+            .push_str(std::str::from_utf8(bytes).unwrap_or_default());
+    }
+
+    #[inline]
+    fn put_byte(&mut self, byte: u8) {
+        debug_assert!(byte.is_ascii());
+        self.0.push(char::from(byte));
     }
 }
 
@@ -61,15 +66,24 @@ impl HashSink {
         }
     }
 
-    pub(crate) fn finish_hex(mut self) -> [u8; 40] {
+    pub(crate) fn finish_hex(&mut self) -> [u8; 40] {
         self.hasher.update(&self.buffer[..self.filled]);
-        hex40(&self.hasher.finalize())
+        self.filled = 0;
+        hex40(&self.hasher.finalize_reset())
     }
 }
 
 impl Sink for HashSink {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
+        // Most fragments are a few bytes: a byte loop beats a `memcpy` call for those.
+        if bytes.len() <= 8 && self.filled + 8 <= self.buffer.len() {
+            for &byte in bytes {
+                self.buffer[self.filled] = byte;
+                self.filled += 1;
+            }
+            return;
+        }
         if self.filled + bytes.len() > self.buffer.len() {
             self.hasher.update(&self.buffer[..self.filled]);
             self.filled = 0;
@@ -103,14 +117,95 @@ pub(crate) fn hex40(digest: &[u8]) -> [u8; 40] {
     out
 }
 
-/// Writes the COS encoding of `bytes`; `name` form lowercases the result (letters and hex).
+/// Writes the COS encoding of one byte; `name` form lowercases the result (letters and hex).
 #[inline]
-fn put_encoded<S: Sink>(sink: &mut S, bytes: impl Iterator<Item = u8>, name: bool) {
-    for byte in bytes {
-        match encode_byte(byte, name) {
-            Encoded::Plain(b) => sink.put_byte(if name { b.to_ascii_lowercase() } else { b }),
-            Encoded::Escaped(escape) => sink.put(&escape),
+fn put_encoded_byte<S: Sink>(sink: &mut S, byte: u8, name: bool) {
+    match encode_byte(byte, name) {
+        Encoded::Plain(b) => sink.put_byte(if name { b.to_ascii_lowercase() } else { b }),
+        Encoded::Escaped(escape) => sink.put(&escape),
+    }
+}
+
+/// Bytes copied unchanged into a canonical value / name (names are also lower-cased).
+const VALUE_VERBATIM: [bool; 256] = verbatim_table(false);
+const NAME_VERBATIM: [bool; 256] = verbatim_table(true);
+
+const fn verbatim_table(name: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut index = 0;
+    while index < 256 {
+        let byte = index as u8;
+        table[index] = is_unreserved(byte) && !(name && byte.is_ascii_uppercase());
+        index += 1;
+    }
+    table
+}
+
+/// [`put_encoded`] over a slice: runs that need no change are copied in one go.
+#[inline]
+fn put_encoded_slice<S: Sink>(sink: &mut S, bytes: &[u8], name: bool) {
+    let verbatim = if name {
+        &NAME_VERBATIM
+    } else {
+        &VALUE_VERBATIM
+    };
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|&b| !verbatim[usize::from(b)])
+            .unwrap_or(rest.len());
+        if run > 0 {
+            sink.put(&rest[..run]);
         }
+        let Some(&byte) = rest.get(run) else { break };
+        put_encoded_byte(sink, byte, name);
+        rest = &rest[run + 1..];
+    }
+}
+
+/// Encodes the decoding of `wire` (a query name or value) in one pass: runs that neither
+/// decoding nor encoding changes are copied whole.
+#[inline]
+fn put_decoded_encoded<S: Sink>(sink: &mut S, wire: &[u8], name: bool) {
+    // `%` and `+` are not verbatim, so a run always stops before them.
+    let verbatim = if name {
+        &NAME_VERBATIM
+    } else {
+        &VALUE_VERBATIM
+    };
+    let mut rest = wire;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|&b| !verbatim[usize::from(b)])
+            .unwrap_or(rest.len());
+        if run > 0 {
+            sink.put(&rest[..run]);
+        }
+        let Some(&byte) = rest.get(run) else { break };
+        let (decoded, consumed) = if byte == b'%' || byte == b'+' {
+            decode_one(&rest[run..], true)
+        } else {
+            (byte, 1)
+        };
+        put_encoded_byte(sink, decoded, name);
+        rest = &rest[run + consumed..];
+    }
+}
+
+/// Writes the decoding of a wire path.
+#[inline]
+fn put_decoded_path<S: Sink>(sink: &mut S, wire: &[u8]) {
+    let mut index = 0;
+    while index < wire.len() {
+        let (byte, consumed) = if wire[index] == b'%' {
+            decode_one(&wire[index..], false)
+        } else {
+            (wire[index], 1)
+        };
+        sink.put_byte(byte);
+        index += consumed;
     }
 }
 
@@ -158,6 +253,8 @@ fn encoded<I: Iterator<Item = u8>>(inner: I, name: bool) -> EncodedIter<I> {
 pub(crate) struct Param<'a> {
     pub(crate) name: &'a [u8],
     pub(crate) value: &'a [u8],
+    /// The name is all unreserved bytes: its canonical form is just its lowercase.
+    plain_name: bool,
 }
 
 impl<'a> Param<'a> {
@@ -176,21 +273,41 @@ impl<'a> Param<'a> {
 /// Splits a wire query string into parameters; `?acl` is `acl` with an empty value.
 pub(crate) fn params_of(query: &str) -> impl Iterator<Item = Param<'_>> {
     query
-        .split('&')
+        .as_bytes()
+        .split(|&b| b == b'&')
         .filter(|piece| !piece.is_empty())
         .map(|piece| {
-            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            let (name, value) = match piece.iter().position(|&b| b == b'=') {
+                Some(equals) => (&piece[..equals], &piece[equals + 1..]),
+                None => (piece, &[][..]),
+            };
+            let plain_name = name.iter().all(|&b| is_unreserved(b));
             Param {
-                name: name.as_bytes(),
-                value: value.as_bytes(),
+                name,
+                value,
+                plain_name,
             }
         })
+}
+
+/// Insertion sort: the lists are short and usually almost in order already (headers keep
+/// the order they were added in), where it beats the general-purpose sort.
+fn insertion_sort<T>(items: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {
+    for end in 1..items.len() {
+        let mut index = end;
+        while index > 0 && compare(&items[index - 1], &items[index]) == Ordering::Greater {
+            items.swap(index - 1, index);
+            index -= 1;
+        }
+    }
 }
 
 /// One signed header: the request's values for a name, or a value the signer adds.
 #[derive(Debug)]
 pub(crate) struct Header<'a> {
     pub(crate) name: &'a str,
+    /// The name is all unreserved lowercase bytes: it is its own canonical form.
+    plain_name: bool,
     pub(crate) values: HeaderValues<'a>,
 }
 
@@ -198,8 +315,9 @@ pub(crate) struct Header<'a> {
 pub(crate) enum HeaderValues<'a> {
     /// Every value the request carries for the name, joined with `,` when there are several.
     Request(GetAll<'a, HeaderValue>),
-    /// A header the signer adds (`host` derived from the URI, the security token).
-    Added(&'a [u8]),
+    /// A single value: the request's, or one the signer adds (`host` derived from the URI,
+    /// the security token).
+    One(&'a [u8]),
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
@@ -217,14 +335,14 @@ fn trim(bytes: &[u8]) -> &[u8] {
 impl Header<'_> {
     fn put_value<S: Sink>(&self, sink: &mut S) {
         match &self.values {
-            HeaderValues::Added(value) => put_encoded(sink, trim(value).iter().copied(), false),
+            HeaderValues::One(value) => put_encoded_slice(sink, trim(value), false),
             HeaderValues::Request(values) => {
                 for (index, value) in values.iter().enumerate() {
                     if index > 0 {
                         // `,` as UrlEncode writes it
                         sink.put(b"%2C");
                     }
-                    put_encoded(sink, trim(value.as_bytes()).iter().copied(), false);
+                    put_encoded_slice(sink, trim(value.as_bytes()), false);
                 }
             }
         }
@@ -236,12 +354,12 @@ impl Header<'_> {
 }
 
 /// Everything the signature covers, borrowed from the request; built without allocating for
-/// up to 16 headers and 16 parameters.
+/// up to 12 headers and 8 parameters.
 pub(crate) struct Canonical<'a> {
     pub(crate) method: &'a Method,
     pub(crate) path: &'a str,
-    pub(crate) params: SmallVec<[Param<'a>; 16]>,
-    pub(crate) headers: SmallVec<[Header<'a>; 16]>,
+    pub(crate) params: SmallVec<[Param<'a>; 8]>,
+    pub(crate) headers: SmallVec<[Header<'a>; 12]>,
 }
 
 /// The `Host` an HTTP/1.1 client sends for `uri`: the authority without user info, and
@@ -266,13 +384,29 @@ pub(crate) fn host_of(uri: &Uri) -> Option<&str> {
 }
 
 fn compare_params(a: &Param<'_>, b: &Param<'_>) -> Ordering {
-    a.canonical_name()
-        .cmp(b.canonical_name())
-        .then_with(|| encoded(a.decoded_value(), false).cmp(encoded(b.decoded_value(), false)))
+    let names = if a.plain_name && b.plain_name {
+        // The canonical form of an unreserved name is its lowercase.
+        a.name
+            .iter()
+            .map(u8::to_ascii_lowercase)
+            .cmp(b.name.iter().map(u8::to_ascii_lowercase))
+    } else {
+        a.canonical_name().cmp(b.canonical_name())
+    };
+    names.then_with(|| encoded(a.decoded_value(), false).cmp(encoded(b.decoded_value(), false)))
+}
+
+fn is_plain_name(name: &str) -> bool {
+    name.bytes()
+        .all(|b| is_unreserved(b) && !b.is_ascii_uppercase())
 }
 
 fn compare_headers(a: &Header<'_>, b: &Header<'_>) -> Ordering {
-    a.canonical_name().cmp(b.canonical_name())
+    if a.plain_name && b.plain_name {
+        a.name.cmp(b.name)
+    } else {
+        a.canonical_name().cmp(b.canonical_name())
+    }
 }
 
 impl<'a> Canonical<'a> {
@@ -281,6 +415,7 @@ impl<'a> Canonical<'a> {
     /// `sign_header` chooses among the request's headers; `added` are headers the signer
     /// supplies (they replace a request header of the same name). `sign_param` chooses
     /// among the query parameters.
+    #[inline]
     pub(crate) fn collect<B>(
         request: &'a Request<B>,
         sign_header: impl Fn(&str) -> bool,
@@ -288,30 +423,39 @@ impl<'a> Canonical<'a> {
         sign_param: impl Fn(&Param<'a>) -> bool,
     ) -> Self {
         let uri = request.uri();
-        let mut params: SmallVec<[Param<'a>; 16]> = SmallVec::new();
+        let mut params: SmallVec<[Param<'a>; 8]> = SmallVec::new();
         if let Some(query) = uri.query() {
             params.extend(params_of(query).filter(|param| sign_param(param)));
         }
-        params.sort_unstable_by(compare_params);
+        insertion_sort(&mut params, compare_params);
 
-        let mut headers: SmallVec<[Header<'a>; 16]> = SmallVec::new();
+        let mut headers: SmallVec<[Header<'a>; 12]> = SmallVec::new();
         let map: &'a HeaderMap = request.headers();
-        for name in map.keys() {
+        // `HeaderMap::iter` yields the values of one name consecutively.
+        for (name, value) in map.iter() {
             let name = name.as_str();
+            if let Some(last) = headers.last_mut()
+                && last.name == name
+            {
+                last.values = HeaderValues::Request(map.get_all(name));
+                continue;
+            }
             if sign_header(name) && !added.iter().any(|(added_name, _)| *added_name == name) {
                 headers.push(Header {
                     name,
-                    values: HeaderValues::Request(map.get_all(name)),
+                    plain_name: is_plain_name(name),
+                    values: HeaderValues::One(value.as_bytes()),
                 });
             }
         }
         for &(name, value) in added {
             headers.push(Header {
                 name,
-                values: HeaderValues::Added(value),
+                plain_name: is_plain_name(name),
+                values: HeaderValues::One(value),
             });
         }
-        headers.sort_unstable_by(compare_headers);
+        insertion_sort(&mut headers, compare_headers);
 
         let path = uri.path();
         Canonical {
@@ -329,24 +473,22 @@ impl<'a> Canonical<'a> {
         }
         sink.put_byte(b'\n');
         // The decoded path, verbatim (doc 436/7778; protocol.md §2.4).
-        for byte in Decoder::new(self.path.as_bytes(), false) {
-            sink.put_byte(byte);
-        }
+        put_decoded_path(sink, self.path.as_bytes());
         sink.put_byte(b'\n');
         for (index, param) in self.params.iter().enumerate() {
             if index > 0 {
                 sink.put_byte(b'&');
             }
-            put_encoded(sink, param.decoded_name(), true);
+            put_decoded_encoded(sink, param.name, true);
             sink.put_byte(b'=');
-            put_encoded(sink, param.decoded_value(), false);
+            put_decoded_encoded(sink, param.value, false);
         }
         sink.put_byte(b'\n');
         for (index, header) in self.headers.iter().enumerate() {
             if index > 0 {
                 sink.put_byte(b'&');
             }
-            put_encoded(sink, header.name.bytes(), true);
+            put_encoded_slice(sink, header.name.as_bytes(), true);
             sink.put_byte(b'=');
             header.put_value(sink);
         }
@@ -358,7 +500,7 @@ impl<'a> Canonical<'a> {
             if index > 0 {
                 sink.put_byte(b';');
             }
-            put_encoded(sink, header.name.bytes(), true);
+            put_encoded_slice(sink, header.name.as_bytes(), true);
         }
     }
 
@@ -367,7 +509,7 @@ impl<'a> Canonical<'a> {
             if index > 0 {
                 sink.put_byte(b';');
             }
-            put_encoded(sink, param.decoded_name(), true);
+            put_decoded_encoded(sink, param.name, true);
         }
     }
 
@@ -473,19 +615,20 @@ pub(crate) fn authorization_string(
     const FIXED: usize = "q-sign-algorithm=sha1&q-ak=&q-sign-time=&q-key-time=&q-header-list=&q-url-param-list=&q-signature="
         .len();
     let capacity = FIXED + secret_id.len() + 2 * key_time.len + canonical.lists_capacity() + 40;
-    let mut out = String::with_capacity(capacity);
-    out.push_str("q-sign-algorithm=sha1&q-ak=");
-    out.push_str(secret_id);
-    out.push_str("&q-sign-time=");
-    out.push_str(key_time.as_str());
-    out.push_str("&q-key-time=");
-    out.push_str(key_time.as_str());
-    out.push_str("&q-header-list=");
-    canonical.write_header_list(&mut AsciiString(&mut out));
-    out.push_str("&q-url-param-list=");
-    canonical.write_param_list(&mut AsciiString(&mut out));
-    out.push_str("&q-signature=");
-    out.push_str(ascii(signature));
+    // Built as bytes and validated once at the end: every byte written is ASCII.
+    let mut out: Vec<u8> = Vec::with_capacity(capacity);
+    out.put(b"q-sign-algorithm=sha1&q-ak=");
+    out.put(secret_id.as_bytes());
+    out.put(b"&q-sign-time=");
+    out.put(key_time.as_bytes());
+    out.put(b"&q-key-time=");
+    out.put(key_time.as_bytes());
+    out.put(b"&q-header-list=");
+    canonical.write_header_list(&mut out);
+    out.put(b"&q-url-param-list=");
+    canonical.write_param_list(&mut out);
+    out.put(b"&q-signature=");
+    out.put(signature);
     debug_assert!(out.len() <= capacity);
-    out
+    String::from_utf8(out).expect("the secret id is a str and everything else is ASCII")
 }

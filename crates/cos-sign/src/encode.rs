@@ -32,8 +32,8 @@ const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// Whether `byte` passes through [`query_component`] unescaped.
 #[inline]
-pub fn is_unreserved(byte: u8) -> bool {
-    UNRESERVED[usize::from(byte)]
+pub const fn is_unreserved(byte: u8) -> bool {
+    UNRESERVED[byte as usize]
 }
 
 /// The encoded form of one byte: itself, or `%XX` with upper- or lowercase hex.
@@ -190,32 +190,32 @@ fn hex_value(byte: u8) -> Option<u8> {
     }
 }
 
+/// Decodes the escape or `+` at the start of `wire` (which must start with `%` or `+`):
+/// returns the byte and how many wire bytes it took. A malformed escape is a literal `%`.
+#[inline]
+pub(crate) fn decode_one(wire: &[u8], plus_is_space: bool) -> (u8, usize) {
+    match wire {
+        [b'%', high, low, ..] => match (hex_value(*high), hex_value(*low)) {
+            (Some(high), Some(low)) => (high << 4 | low, 3),
+            _ => (b'%', 1),
+        },
+        [b'+', ..] if plus_is_space => (b' ', 1),
+        [first, ..] => (*first, 1),
+        [] => (b'%', 0),
+    }
+}
+
 impl Iterator for Decoder<'_> {
     type Item = u8;
 
     #[inline]
     fn next(&mut self) -> Option<u8> {
-        let (&first, rest) = self.rest.split_first()?;
-        match first {
-            b'%' => {
-                if let [high, low, tail @ ..] = rest
-                    && let (Some(high), Some(low)) = (hex_value(*high), hex_value(*low))
-                {
-                    self.rest = tail;
-                    return Some(high << 4 | low);
-                }
-                self.rest = rest;
-                Some(b'%')
-            }
-            b'+' if self.plus_is_space => {
-                self.rest = rest;
-                Some(b' ')
-            }
-            _ => {
-                self.rest = rest;
-                Some(first)
-            }
+        if self.rest.is_empty() {
+            return None;
         }
+        let (byte, consumed) = decode_one(self.rest, self.plus_is_space);
+        self.rest = &self.rest[consumed..];
+        Some(byte)
     }
 }
 

@@ -90,6 +90,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_match_and_the_list_agree() {
+        for name in DEFAULT_SIGNED_HEADERS {
+            assert!(is_default_signed(name), "{name}");
+        }
+        let matched = [
+            "host",
+            "range",
+            "cache-control",
+            "content-disposition",
+            "content-encoding",
+            "content-type",
+            "content-length",
+            "content-md5",
+            "transfer-encoding",
+            "expect",
+            "expires",
+            "if-match",
+            "if-modified-since",
+            "if-none-match",
+            "if-unmodified-since",
+            "origin",
+            "access-control-request-method",
+            "access-control-request-headers",
+            "pic-operations",
+        ];
+        assert_eq!(matched.len(), DEFAULT_SIGNED_HEADERS.len());
+        for name in [
+            "date",
+            "user-agent",
+            "accept",
+            "content-language",
+            "connection",
+            "authorization",
+        ] {
+            assert!(!is_default_signed(name), "{name}");
+        }
+    }
+
+    #[test]
     fn prefix_needs_the_dash() {
         let policy = HeaderPolicy::cos_default();
         assert!(policy.signs(&HeaderName::from_static("x-cos-acl")));
