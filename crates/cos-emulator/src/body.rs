@@ -16,8 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::store::Segment;
 
-/// Bytes read from a data file per frame.
-const FILE_CHUNK: usize = 256 * 1024;
+/// Largest frame of object data (read from a file, or sliced from memory).
+const CHUNK: usize = 256 * 1024;
 
 /// The body type of every response.
 pub(crate) type ResponseBody = UnsyncBoxBody<Bytes, std::io::Error>;
@@ -68,7 +68,10 @@ pub(crate) fn object(segments: Arc<[Segment]>, start: u64, end: u64) -> Response
                 cursor.file = None;
                 continue;
             }
-            let want = (segment_len - cursor.offset).min(cursor.remaining);
+            // Bounded frames: hyper copies each one into its write buffer.
+            let want = (segment_len - cursor.offset)
+                .min(cursor.remaining)
+                .min(CHUNK as u64);
             let chunk = match &cursor.segments[cursor.index] {
                 Segment::Memory(bytes) => {
                     let from = cursor.offset as usize;
@@ -108,7 +111,7 @@ async fn read_file_chunk(
         *open = Some(file);
     }
     let file = open.as_mut().expect("opened above");
-    let mut buffer = vec![0u8; want.min(FILE_CHUNK as u64) as usize];
+    let mut buffer = vec![0u8; want.min(CHUNK as u64) as usize];
     let mut filled = 0;
     while filled < buffer.len() {
         let n = file.read(&mut buffer[filled..]).await?;

@@ -137,6 +137,7 @@ async fn run(args: Args) -> ExitCode {
     if let Some(appid) = args.appid {
         config = config.appid(appid);
     }
+    let signals = StopSignals::install();
     let emulator = match Emulator::start(config).await {
         Ok(emulator) => emulator,
         Err(e) => {
@@ -146,30 +147,38 @@ async fn run(args: Args) -> ExitCode {
     };
     println!("{}", emulator.endpoint());
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    signals.wait().await;
     eprintln!("cos-emulator: stopping");
     emulator.shutdown().await;
     ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
+/// SIGINT and SIGTERM, listened for from creation on: installed before the address is
+/// printed, so a supervisor that signals right after reading it is heard.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn install() -> Self {
+        StopSignals {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .ok(),
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(mut self) {
+        let interrupt = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        if let Some(terminate) = self.terminate.as_mut() {
+            tokio::select! {
+                _ = interrupt => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+        let _ = interrupt.await;
     }
 }

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
@@ -463,9 +463,17 @@ impl Store {
     pub(crate) async fn sink(&self, expected_len: u64) -> io::Result<Sink> {
         let target = match &self.disk {
             None => {
-                // Content-Length is trusted for the allocation only up to a bound.
-                let capacity = expected_len.min(64 * 1024 * 1024) as usize;
-                SinkTarget::Memory(BytesMut::with_capacity(capacity))
+                // One allocation of the announced size (already checked against the
+                // limits): the body is copied once, from the network buffers into it.
+                let mut buffer = Vec::new();
+                let capacity = usize::try_from(expected_len).unwrap_or(usize::MAX);
+                buffer.try_reserve_exact(capacity).map_err(|e| {
+                    io::Error::new(
+                        io::ErrorKind::OutOfMemory,
+                        format!("cannot hold {expected_len} bytes in memory: {e}"),
+                    )
+                })?;
+                SinkTarget::Memory(buffer)
             }
             Some(disk) => {
                 let name = format!("{}.blob", self.unique_name());
@@ -1228,7 +1236,7 @@ pub(crate) struct Sink {
 }
 
 enum SinkTarget {
-    Memory(BytesMut),
+    Memory(Vec<u8>),
     File {
         writer: tokio::io::BufWriter<tokio::fs::File>,
         file: Arc<DiskFile>,
@@ -1256,7 +1264,7 @@ impl Sink {
         let len = self.hasher.len();
         let (md5, crc64) = self.hasher.finish();
         let segment = match self.target {
-            SinkTarget::Memory(buffer) => Segment::Memory(buffer.freeze()),
+            SinkTarget::Memory(buffer) => Segment::Memory(Bytes::from(buffer)),
             SinkTarget::File { mut writer, file } => {
                 writer.flush().await?;
                 writer.get_ref().sync_data().await?;

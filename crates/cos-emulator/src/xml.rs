@@ -1,9 +1,7 @@
-//! Every XML body the emulator reads or writes, kept in one module so it can move to
-//! shared codecs later.
+//! Every XML body the emulator reads or writes, through the shared `cos_xml::codec`
+//! documents (the same ones the client decodes and encodes).
 
-use quick_xml::Reader;
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use cos_xml::codec;
 
 use crate::error::{CosError, CosResult};
 use crate::store::{BucketInfo, CompletedPart, ObjectMeta, ObjectPage, Part, PartPage, UploadPage};
@@ -14,53 +12,6 @@ pub(crate) struct Owner<'a> {
     pub(crate) id: &'a str,
 }
 
-/// A small element writer over quick-xml; writing to a `Vec` cannot fail.
-pub(crate) struct Document {
-    writer: Writer<Vec<u8>>,
-}
-
-impl Document {
-    pub(crate) fn new(root: &str) -> Self {
-        let mut writer = Writer::new(Vec::with_capacity(512));
-        let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        let mut document = Document { writer };
-        document.open(root);
-        document
-    }
-
-    pub(crate) fn open(&mut self, name: &str) -> &mut Self {
-        let _ = self.writer.write_event(Event::Start(BytesStart::new(name)));
-        self
-    }
-
-    pub(crate) fn close(&mut self, name: &str) -> &mut Self {
-        let _ = self.writer.write_event(Event::End(BytesEnd::new(name)));
-        self
-    }
-
-    pub(crate) fn leaf(&mut self, name: &str, text: &str) -> &mut Self {
-        self.open(name);
-        // Only `<`, `>` and `&` are escaped: ETags keep their literal quotes, as COS sends them.
-        let escaped = quick_xml::escape::partial_escape(text);
-        let _ = self
-            .writer
-            .write_event(Event::Text(BytesText::from_escaped(escaped)));
-        self.close(name)
-    }
-
-    pub(crate) fn finish(mut self, root: &str) -> Vec<u8> {
-        self.close(root);
-        self.writer.into_inner()
-    }
-
-    fn owner(&mut self, element: &str, owner: &Owner<'_>) -> &mut Self {
-        self.open(element)
-            .leaf("ID", owner.id)
-            .leaf("DisplayName", owner.id)
-            .close(element)
-    }
-}
-
 /// The COS error document (all of Code, Message, Resource, RequestId, TraceId).
 pub(crate) fn error(
     code: &str,
@@ -69,28 +20,55 @@ pub(crate) fn error(
     request_id: &str,
     trace_id: &str,
 ) -> Vec<u8> {
-    let mut doc = Document::new("Error");
-    doc.leaf("Code", code)
-        .leaf("Message", message)
-        .leaf("Resource", resource)
-        .leaf("RequestId", request_id)
-        .leaf("TraceId", trace_id);
-    doc.finish("Error")
+    encode(&codec::ErrorDocument {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        resource: resource.to_owned(),
+        request_id: request_id.to_owned(),
+        trace_id: trace_id.to_owned(),
+    })
 }
 
-pub(crate) fn list_buckets(owner: &Owner<'_>, buckets: &[BucketInfo]) -> Vec<u8> {
-    let mut doc = Document::new("ListAllMyBucketsResult");
-    doc.owner("Owner", owner).open("Buckets");
-    for bucket in buckets {
-        doc.open("Bucket")
-            .leaf("Name", &bucket.name)
-            .leaf("Location", &bucket.region)
-            .leaf("CreationDate", &iso8601(bucket.created))
-            .leaf("BucketType", "cos")
-            .close("Bucket");
+fn encode<T: codec::Document>(document: &T) -> Vec<u8> {
+    codec::encode(document).into_bytes()
+}
+
+fn owner(owner: &Owner<'_>) -> codec::Owner {
+    codec::Owner {
+        id: owner.id.to_owned(),
+        display_name: owner.id.to_owned(),
     }
-    doc.close("Buckets");
-    doc.finish("ListAllMyBucketsResult")
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+pub(crate) fn list_buckets(owner_: &Owner<'_>, buckets: &[BucketInfo]) -> Vec<u8> {
+    encode(&codec::ListAllMyBucketsResult {
+        owner: owner(owner_),
+        buckets: codec::Buckets {
+            bucket: buckets
+                .iter()
+                .map(|b| codec::BucketEntry {
+                    name: b.name.clone(),
+                    location: b.region.clone(),
+                    creation_date: iso8601(b.created),
+                    bucket_type: Some("cos".to_owned()),
+                })
+                .collect(),
+        },
+        ..codec::ListAllMyBucketsResult::default()
+    })
+}
+
+/// `<LocationConstraint>region</LocationConstraint>`: a root with text only.
+pub(crate) fn location_constraint(region: &str) -> Vec<u8> {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint>{}</LocationConstraint>",
+        quick_xml::escape::partial_escape(region)
+    )
+    .into_bytes()
 }
 
 /// Parameters of a GET Bucket request echoed in its answer.
@@ -105,132 +83,120 @@ pub(crate) struct ListObjectsEcho<'a> {
 
 pub(crate) fn list_objects(
     echo: &ListObjectsEcho<'_>,
-    owner: &Owner<'_>,
+    owner_: &Owner<'_>,
     page: &ObjectPage,
 ) -> Vec<u8> {
-    let encode = |text: &str| -> String {
+    let encode_text = |text: &str| -> String {
         if echo.url_encode {
             url_encode(text)
         } else {
             text.to_owned()
         }
     };
-    let mut doc = Document::new("ListBucketResult");
-    doc.leaf("Name", echo.bucket);
-    if echo.url_encode {
-        doc.leaf("EncodingType", "url");
-    }
-    doc.leaf("Prefix", &encode(echo.prefix))
-        .leaf("Marker", &encode(echo.marker))
-        .leaf("MaxKeys", &echo.max_keys.to_string());
-    if let Some(delimiter) = echo.delimiter {
-        doc.leaf("Delimiter", &encode(delimiter));
-    }
-    doc.leaf("IsTruncated", bool_text(page.truncated));
-    if let Some(next) = &page.next_marker {
-        doc.leaf("NextMarker", &encode(next));
-    }
-    for prefix in &page.common_prefixes {
-        doc.open("CommonPrefixes")
-            .leaf("Prefix", &encode(prefix))
-            .close("CommonPrefixes");
-    }
-    for (key, meta) in &page.contents {
-        doc.open("Contents")
-            .leaf("Key", &encode(key))
-            .leaf("LastModified", &iso8601(meta.last_modified))
-            .leaf("ETag", &meta.etag)
-            .leaf("Size", &meta.size.to_string())
-            .owner("Owner", owner)
-            .leaf("StorageClass", &meta.storage_class)
-            .close("Contents");
-    }
-    doc.finish("ListBucketResult")
-}
-
-/// `<LocationConstraint>region</LocationConstraint>`: a root with text only.
-pub(crate) fn location_constraint(region: &str) -> Vec<u8> {
-    let mut writer = Writer::new(Vec::with_capacity(96));
-    let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-    let _ = writer
-        .create_element("LocationConstraint")
-        .write_text_content(BytesText::from_escaped(quick_xml::escape::partial_escape(
-            region,
-        )));
-    writer.into_inner()
+    encode(&codec::ListBucketResult {
+        name: echo.bucket.to_owned(),
+        encoding_type: echo.url_encode.then(|| "url".to_owned()),
+        prefix: encode_text(echo.prefix),
+        marker: encode_text(echo.marker),
+        max_keys: count(echo.max_keys),
+        delimiter: echo.delimiter.map(encode_text),
+        is_truncated: page.truncated,
+        next_marker: page.next_marker.as_deref().map(encode_text),
+        common_prefixes: page
+            .common_prefixes
+            .iter()
+            .map(|p| codec::CommonPrefix {
+                prefix: encode_text(p),
+            })
+            .collect(),
+        contents: page
+            .contents
+            .iter()
+            .map(|(key, meta)| codec::ObjectEntry {
+                key: encode_text(key),
+                last_modified: iso8601(meta.last_modified),
+                etag: meta.etag.clone(),
+                size: meta.size,
+                owner: Some(owner(owner_)),
+                storage_class: meta.storage_class.clone(),
+                storage_tier: None,
+            })
+            .collect(),
+    })
 }
 
 pub(crate) fn initiate_multipart(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
-    let mut doc = Document::new("InitiateMultipartUploadResult");
-    doc.leaf("Bucket", bucket)
-        .leaf("Key", key)
-        .leaf("UploadId", upload_id);
-    doc.finish("InitiateMultipartUploadResult")
+    encode(&codec::InitiateMultipartUploadResult {
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        upload_id: upload_id.to_owned(),
+    })
 }
 
 pub(crate) fn complete_multipart(location: &str, bucket: &str, key: &str, etag: &str) -> Vec<u8> {
-    let mut doc = Document::new("CompleteMultipartUploadResult");
-    doc.leaf("Location", location)
-        .leaf("Bucket", bucket)
-        .leaf("Key", key)
-        .leaf("ETag", etag);
-    doc.finish("CompleteMultipartUploadResult")
+    encode(&codec::CompleteMultipartUploadResult {
+        location: location.to_owned(),
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        etag: etag.to_owned(),
+    })
 }
 
 pub(crate) fn copy_object(meta: &ObjectMeta) -> Vec<u8> {
-    let mut doc = Document::new("CopyObjectResult");
-    doc.leaf("ETag", &meta.etag)
-        .leaf("LastModified", &iso8601(meta.last_modified))
-        .leaf("CRC64", &meta.crc64.to_string());
-    doc.finish("CopyObjectResult")
+    encode(&codec::CopyObjectResult {
+        etag: meta.etag.clone(),
+        last_modified: iso8601(meta.last_modified),
+        crc64: Some(meta.crc64.to_string()),
+        version_id: None,
+    })
 }
 
 pub(crate) fn copy_part(part: &Part) -> Vec<u8> {
-    let mut doc = Document::new("CopyPartResult");
-    doc.leaf("ETag", &part.etag())
-        .leaf("LastModified", &iso8601(part.last_modified));
-    doc.finish("CopyPartResult")
+    encode(&codec::CopyPartResult {
+        etag: part.etag(),
+        last_modified: iso8601(part.last_modified),
+    })
 }
 
 pub(crate) fn list_parts(
     page: &PartPage,
-    owner: &Owner<'_>,
+    owner_: &Owner<'_>,
     marker: u32,
     max_parts: usize,
     url_encode: bool,
 ) -> Vec<u8> {
-    let mut doc = Document::new("ListPartsResult");
-    doc.leaf("Bucket", &page.upload.bucket);
-    if url_encode {
-        doc.leaf("EncodingType", "url");
-        doc.leaf("Key", &self::url_encode(&page.upload.key));
-    } else {
-        doc.leaf("Key", &page.upload.key);
-    }
-    doc.leaf("UploadId", &page.upload.id)
-        .owner("Initiator", owner)
-        .owner("Owner", owner)
-        .leaf(
-            "StorageClass",
-            page.upload
-                .attributes
-                .storage_class
-                .as_deref()
-                .unwrap_or("STANDARD"),
-        )
-        .leaf("PartNumberMarker", &marker.to_string())
-        .leaf("NextPartNumberMarker", &page.next_marker.to_string())
-        .leaf("MaxParts", &max_parts.to_string())
-        .leaf("IsTruncated", bool_text(page.truncated));
-    for part in &page.parts {
-        doc.open("Part")
-            .leaf("PartNumber", &part.number.to_string())
-            .leaf("LastModified", &iso8601(part.last_modified))
-            .leaf("ETag", &part.etag())
-            .leaf("Size", &part.size.to_string())
-            .close("Part");
-    }
-    doc.finish("ListPartsResult")
+    encode(&codec::ListPartsResult {
+        bucket: page.upload.bucket.clone(),
+        encoding_type: url_encode.then(|| "url".to_owned()),
+        key: if url_encode {
+            self::url_encode(&page.upload.key)
+        } else {
+            page.upload.key.clone()
+        },
+        upload_id: page.upload.id.clone(),
+        initiator: Some(owner(owner_)),
+        owner: Some(owner(owner_)),
+        storage_class: page
+            .upload
+            .attributes
+            .storage_class
+            .clone()
+            .unwrap_or_else(|| "STANDARD".to_owned()),
+        part_number_marker: marker,
+        next_part_number_marker: page.next_marker,
+        max_parts: count(max_parts),
+        is_truncated: page.truncated,
+        parts: page
+            .parts
+            .iter()
+            .map(|part| codec::PartEntry {
+                part_number: part.number,
+                last_modified: iso8601(part.last_modified),
+                etag: part.etag(),
+                size: part.size,
+            })
+            .collect(),
+    })
 }
 
 /// Parameters of a ListMultipartUploads request echoed in its answer.
@@ -246,60 +212,51 @@ pub(crate) struct ListUploadsEcho<'a> {
 
 pub(crate) fn list_uploads(
     echo: &ListUploadsEcho<'_>,
-    owner: &Owner<'_>,
+    owner_: &Owner<'_>,
     page: &UploadPage,
 ) -> Vec<u8> {
-    let encode = |text: &str| -> String {
+    let encode_text = |text: &str| -> String {
         if echo.url_encode {
             url_encode(text)
         } else {
             text.to_owned()
         }
     };
-    let mut doc = Document::new("ListMultipartUploadsResult");
-    doc.leaf("Bucket", echo.bucket);
-    if echo.url_encode {
-        doc.leaf("EncodingType", "url");
-    }
-    doc.leaf("KeyMarker", &encode(echo.key_marker))
-        .leaf("UploadIdMarker", echo.upload_id_marker)
-        .leaf(
-            "NextKeyMarker",
-            &encode(page.next_key_marker.as_deref().unwrap_or("")),
-        )
-        .leaf(
-            "NextUploadIdMarker",
-            page.next_upload_id_marker.as_deref().unwrap_or(""),
-        )
-        .leaf("MaxUploads", &echo.max_uploads.to_string())
-        .leaf("IsTruncated", bool_text(page.truncated))
-        .leaf("Prefix", &encode(echo.prefix));
-    if let Some(delimiter) = echo.delimiter {
-        doc.leaf("Delimiter", &encode(delimiter));
-    }
-    for upload in &page.uploads {
-        doc.open("Upload")
-            .leaf("Key", &encode(&upload.key))
-            .leaf("UploadId", &upload.id)
-            .leaf(
-                "StorageClass",
-                upload
+    encode(&codec::ListMultipartUploadsResult {
+        bucket: echo.bucket.to_owned(),
+        encoding_type: echo.url_encode.then(|| "url".to_owned()),
+        key_marker: encode_text(echo.key_marker),
+        upload_id_marker: echo.upload_id_marker.to_owned(),
+        next_key_marker: encode_text(page.next_key_marker.as_deref().unwrap_or("")),
+        next_upload_id_marker: page.next_upload_id_marker.clone().unwrap_or_default(),
+        max_uploads: count(echo.max_uploads),
+        is_truncated: page.truncated,
+        prefix: Some(encode_text(echo.prefix)),
+        delimiter: echo.delimiter.map(encode_text),
+        uploads: page
+            .uploads
+            .iter()
+            .map(|upload| codec::UploadEntry {
+                key: encode_text(&upload.key),
+                upload_id: upload.id.clone(),
+                storage_class: upload
                     .attributes
                     .storage_class
-                    .as_deref()
-                    .unwrap_or("STANDARD"),
-            )
-            .owner("Initiator", owner)
-            .owner("Owner", owner)
-            .leaf("Initiated", &iso8601(upload.initiated))
-            .close("Upload");
-    }
-    for prefix in &page.common_prefixes {
-        doc.open("CommonPrefixes")
-            .leaf("Prefix", &encode(prefix))
-            .close("CommonPrefixes");
-    }
-    doc.finish("ListMultipartUploadsResult")
+                    .clone()
+                    .unwrap_or_else(|| "STANDARD".to_owned()),
+                initiator: Some(owner(owner_)),
+                owner: Some(owner(owner_)),
+                initiated: iso8601(upload.initiated),
+            })
+            .collect(),
+        common_prefixes: page
+            .common_prefixes
+            .iter()
+            .map(|p| codec::CommonPrefix {
+                prefix: encode_text(p),
+            })
+            .collect(),
+    })
 }
 
 /// One entry of a DeleteResult.
@@ -313,23 +270,25 @@ pub(crate) enum DeleteOutcome {
 }
 
 pub(crate) fn delete_result(outcomes: &[DeleteOutcome], quiet: bool) -> Vec<u8> {
-    let mut doc = Document::new("DeleteResult");
+    let mut result = codec::DeleteResult::default();
     for outcome in outcomes {
         match outcome {
-            DeleteOutcome::Deleted(key) if !quiet => {
-                doc.open("Deleted").leaf("Key", key).close("Deleted");
-            }
+            DeleteOutcome::Deleted(key) if !quiet => result.deleted.push(codec::DeletedObject {
+                key: key.clone(),
+                ..codec::DeletedObject::default()
+            }),
             DeleteOutcome::Deleted(_) => {}
             DeleteOutcome::Failed { key, code, message } => {
-                doc.open("Error")
-                    .leaf("Key", key)
-                    .leaf("Code", code)
-                    .leaf("Message", message)
-                    .close("Error");
+                result.errors.push(codec::DeleteFailure {
+                    key: key.clone(),
+                    version_id: None,
+                    code: code.clone(),
+                    message: message.clone(),
+                })
             }
         }
     }
-    doc.finish("DeleteResult")
+    encode(&result)
 }
 
 /// Percent-encoding of `encoding-type=url` answers (RFC 3986 unreserved kept).
@@ -342,79 +301,9 @@ pub(crate) fn url_encode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, SET).to_string()
 }
 
-fn bool_text(value: bool) -> &'static str {
-    if value { "true" } else { "false" }
-}
-
-/// Walks a small request document and hands each leaf's path and text to `on_leaf`.
-/// The path is the element names from the root, joined by `/`.
-fn read_leaves(
-    body: &[u8],
-    root: &str,
-    mut on_leaf: impl FnMut(&str, String) -> CosResult<()>,
-) -> CosResult<()> {
-    let text = std::str::from_utf8(body).map_err(|_| CosError::malformed_xml("not UTF-8"))?;
-    let mut reader = Reader::from_str(text);
-    let mut path: Vec<String> = Vec::new();
-    let mut value = String::new();
-    let mut saw_root = false;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(start)) => {
-                let name = start.local_name().as_ref().to_owned();
-                if path.is_empty() {
-                    if name != root {
-                        return Err(CosError::malformed_xml(format!(
-                            "the root element must be <{root}>, not <{name}>"
-                        )));
-                    }
-                    saw_root = true;
-                }
-                path.push(name);
-                value.clear();
-            }
-            Ok(Event::Empty(start)) => {
-                let name = start.local_name().as_ref().to_owned();
-                if path.is_empty() {
-                    if name != root {
-                        return Err(CosError::malformed_xml(format!(
-                            "the root element must be <{root}>"
-                        )));
-                    }
-                    saw_root = true;
-                    continue;
-                }
-                let joined = format!("{}/{name}", path.join("/"));
-                on_leaf(&joined, String::new())?;
-            }
-            Ok(Event::Text(text)) => value.push_str(&text.xml10_content()),
-            Ok(Event::CData(data)) => {
-                value.push_str(&data.into_inner());
-            }
-            Ok(Event::GeneralRef(reference)) => {
-                let entity = format!("&{};", reference.xml10_content());
-                let resolved =
-                    quick_xml::escape::unescape(&entity).map_err(CosError::malformed_xml)?;
-                value.push_str(&resolved);
-            }
-            Ok(Event::End(_)) => {
-                let joined = path.join("/");
-                path.pop();
-                if !value.is_empty() || !joined.is_empty() {
-                    on_leaf(&joined, std::mem::take(&mut value))?;
-                }
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => return Err(CosError::malformed_xml(e)),
-        }
-    }
-    if !saw_root || !path.is_empty() {
-        return Err(CosError::malformed_xml(format!(
-            "expected a complete <{root}> document"
-        )));
-    }
-    Ok(())
+/// Decodes a request body, answering `MalformedXML` for anything that is not the document.
+fn decode<T: codec::Document>(body: &[u8]) -> CosResult<T> {
+    codec::decode(body).map_err(CosError::malformed_xml)
 }
 
 /// The body of `POST /?delete`.
@@ -425,50 +314,23 @@ pub(crate) struct DeleteRequest {
 }
 
 pub(crate) fn parse_delete(body: &[u8]) -> CosResult<DeleteRequest> {
-    let mut request = DeleteRequest::default();
-    let mut current_key: Option<String> = None;
-    read_leaves(body, "Delete", |path, text| {
-        match path {
-            "Delete/Quiet" => request.quiet = text.trim().eq_ignore_ascii_case("true"),
-            "Delete/Object/Key" => current_key = Some(text),
-            "Delete/Object" => {
-                let key = current_key
-                    .take()
-                    .ok_or_else(|| CosError::malformed_xml("an <Object> has no <Key>"))?;
-                request.keys.push(key);
-            }
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok(request)
+    let delete: codec::Delete = decode(body)?;
+    Ok(DeleteRequest {
+        quiet: delete.quiet,
+        keys: delete.objects.into_iter().map(|o| o.key).collect(),
+    })
 }
 
 pub(crate) fn parse_complete_multipart(body: &[u8]) -> CosResult<Vec<CompletedPart>> {
-    let mut parts = Vec::new();
-    let mut number: Option<u32> = None;
-    let mut etag: Option<String> = None;
-    read_leaves(body, "CompleteMultipartUpload", |path, text| {
-        match path {
-            "CompleteMultipartUpload/Part/PartNumber" => {
-                number = Some(text.trim().parse().map_err(|_| {
-                    CosError::malformed_xml(format!("PartNumber {text:?} is not a number"))
-                })?);
-            }
-            "CompleteMultipartUpload/Part/ETag" => etag = Some(text),
-            "CompleteMultipartUpload/Part" => {
-                let (Some(number), Some(etag)) = (number.take(), etag.take()) else {
-                    return Err(CosError::malformed_xml(
-                        "each <Part> needs a <PartNumber> and an <ETag>",
-                    ));
-                };
-                parts.push(CompletedPart { number, etag });
-            }
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok(parts)
+    let complete: codec::CompleteMultipartUpload = decode(body)?;
+    Ok(complete
+        .parts
+        .into_iter()
+        .map(|p| CompletedPart {
+            number: p.part_number,
+            etag: p.etag,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -632,3 +632,85 @@ pub(crate) fn authorization_string(
     debug_assert!(out.len() <= capacity);
     String::from_utf8(out).expect("the secret id is a str and everything else is ASCII")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(uri: &str) -> Option<String> {
+        host_of(&uri.parse().unwrap()).map(str::to_owned)
+    }
+
+    #[test]
+    fn host_is_what_an_http1_client_sends() {
+        assert_eq!(
+            host("https://b.cos.ap-guangzhou.myqcloud.com/k").as_deref(),
+            Some("b.cos.ap-guangzhou.myqcloud.com")
+        );
+        assert_eq!(host("https://h.example:443/").as_deref(), Some("h.example"));
+        assert_eq!(host("http://h.example:80/").as_deref(), Some("h.example"));
+        assert_eq!(
+            host("http://h.example:443/").as_deref(),
+            Some("h.example:443")
+        );
+        assert_eq!(
+            host("http://127.0.0.1:9000/").as_deref(),
+            Some("127.0.0.1:9000")
+        );
+        assert_eq!(host("http://[::1]:8080/").as_deref(), Some("[::1]:8080"));
+        assert_eq!(
+            host("http://user:pw@h.example:8080/").as_deref(),
+            Some("h.example:8080")
+        );
+        assert_eq!(host("/origin/form"), None);
+    }
+
+    fn http_string(request: &Request<()>) -> String {
+        let canonical =
+            Canonical::collect(request, crate::policy::is_default_signed, &[], |_| true);
+        let mut out = Vec::new();
+        canonical.write_http_string(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn repeated_headers_are_joined_and_trimmed() {
+        let request = Request::get("/k")
+            .header("x-cos-meta-a", " one ")
+            .header("host", "h")
+            .header("x-cos-meta-a", "two")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            http_string(&request),
+            "get\n/k\n\nhost=h&x-cos-meta-a=one%2Ctwo\n"
+        );
+    }
+
+    #[test]
+    fn query_is_decoded_once_then_encoded() {
+        let request = Request::get("/a%2Fb+c?B=%2B+%20&acl&x=%zz&uploadId=Q%3d%3D&%E5%90%8D=1")
+            .header("host", "h")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            http_string(&request),
+            "get\n/a/b+c\n%e5%90%8d=1&acl=&b=%2B%20%20&uploadid=Q%3D%3D&x=%25zz\nhost=h\n"
+        );
+    }
+
+    #[test]
+    fn ordering_uses_the_encoded_names() {
+        // `!` encodes to `%21`, which sorts before every unreserved byte.
+        let request = Request::get("/k?a=1&!b=2&A0=3&_z=4")
+            .header("host", "h")
+            .header("x-cos-meta-!", "v")
+            .header("x-cos-meta-0", "w")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            http_string(&request),
+            "get\n/k\n%21b=2&_z=4&a=1&a0=3\nhost=h&x-cos-meta-%21=v&x-cos-meta-0=w\n"
+        );
+    }
+}

@@ -137,3 +137,40 @@ impl Signer {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_offset_moves_the_key_time() {
+        let signer =
+            Signer::new(Credentials::new("id", "key")).with_validity(Duration::from_secs(900));
+        signer.sync_clock_at(1_000_000, 1_000_600);
+        assert_eq!(signer.clock_offset(), -600);
+        let before = unix_now();
+        let key_time = signer.key_time();
+        let after = unix_now();
+        assert!(
+            (before - 600 - 60..=after - 600 - 60).contains(&key_time.start()),
+            "{key_time:?}"
+        );
+        assert_eq!(key_time.end() - key_time.start(), 960);
+        signer.set_clock_offset(0);
+        assert!(signer.key_time().start() >= before - 60);
+        assert_eq!(signer.clone().clock_offset(), 0);
+    }
+
+    #[test]
+    fn debug_redacts_the_secrets() {
+        let signer = Signer::new(
+            Credentials::new("AKIDvisible", "very-secret").with_session_token("token-secret"),
+        );
+        let text = format!("{signer:?}");
+        assert!(text.contains("AKIDvisible"));
+        assert!(
+            !text.contains("very-secret") && !text.contains("token-secret"),
+            "{text}"
+        );
+    }
+}
