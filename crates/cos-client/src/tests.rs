@@ -277,3 +277,44 @@ async fn session_token_is_sent_and_signed() {
             .contains("x-cos-security-token")
     );
 }
+
+#[tokio::test]
+async fn credentials_chain_takes_the_first_provider_that_answers() {
+    use crate::{CredentialsChain, ProvideCredentials, StaticCredentials};
+
+    #[derive(Debug)]
+    struct Unavailable;
+
+    #[async_trait::async_trait]
+    impl ProvideCredentials for Unavailable {
+        async fn provide_credentials(&self) -> cos_types::Result<Credentials> {
+            Err(crate::error::client_error(
+                ClientErrorKind::Credentials,
+                "metadata service unreachable",
+            ))
+        }
+    }
+
+    let chain = CredentialsChain::new()
+        .or_else(Unavailable)
+        .or_else(StaticCredentials::new(Credentials::new("AKIDsecond", "k2")))
+        .or_else(StaticCredentials::new(Credentials::new("AKIDthird", "k3")));
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().secret_id(),
+        "AKIDsecond"
+    );
+
+    let error = CredentialsChain::new()
+        .or_else(Unavailable)
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_client().unwrap().kind(),
+        ClientErrorKind::Credentials
+    );
+    assert!(
+        error.to_string().contains("metadata service unreachable"),
+        "{error}"
+    );
+}
