@@ -641,6 +641,16 @@ async fn virtual_hosted_and_proxy_forms() {
         .send()
         .await;
     assert_eq!(absolute.body, "virtual");
+    // Any suffix after the bucket label works, e.g. a wildcard DNS name for local tests.
+    let custom = client
+        .request_to(
+            Method::GET,
+            "/vh",
+            &format!("{BUCKET}.localhost:{}", client.addr.port()),
+        )
+        .send()
+        .await;
+    assert_eq!(custom.body, "virtual");
     let path_style = client.get(&format!("/{BUCKET}/vh")).await;
     assert_eq!(path_style.body, "virtual");
     let service = client
