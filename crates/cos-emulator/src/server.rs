@@ -244,12 +244,12 @@ async fn handle(
         }
         Err(error) => Err(error),
     };
+    // A body the operation did not need (refused request, ignored configuration) is read
+    // anyway, so the client is heard out and the connection stays usable.
+    discard_body(&parts, incoming.take()).await;
     let response = match result {
         Ok(response) => response,
-        Err(error) => {
-            discard_body(&parts, incoming.take()).await;
-            error_response(&error, &method, &resource, &ids)
-        }
+        Err(error) => error_response(&error, &method, &resource, &ids),
     };
     let response = finish(&shared, &ids, response);
     Ok(match damage {
@@ -258,8 +258,8 @@ async fn handle(
     })
 }
 
-/// Most of a refused request's body that is read and thrown away, so that a client still
-/// sending it sees the error answer rather than a reset connection.
+/// Most of an unused request body that is read and thrown away, so that a client still
+/// sending it sees the answer rather than a reset connection.
 const DISCARD_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// Reads and drops an unread request body (up to [`DISCARD_LIMIT`]). A client waiting for

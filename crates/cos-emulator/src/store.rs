@@ -452,8 +452,9 @@ impl Store {
 
     fn unique_name(&self) -> String {
         let n = self.ids.fetch_add(1, Ordering::Relaxed);
+        // Fixed-width fields: names sort in creation order (upload-id-marker relies on it).
         format!(
-            "{:x}-{:x}-{n:x}",
+            "{:012x}{:08x}{n:012x}",
             unix_millis(SystemTime::now()),
             std::process::id()
         )

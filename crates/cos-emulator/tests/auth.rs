@@ -121,6 +121,24 @@ async fn sts_tokens() {
 
     client.token = None;
     assert_eq!(client.get("/").await.code(), "AccessDenied");
+
+    // A presigned URL carries the token as a query parameter.
+    let sts = cos_sign::Credentials::new("AKIDtemporary", "tempkey").with_session_token("token-1");
+    let url = cos_sign::Presign::new(Method::GET, format!("http://{}", client.addr), "")
+        .url(
+            &sts,
+            cos_sign::KeyTime::from_now(std::time::Duration::from_secs(300)),
+        )
+        .unwrap();
+    assert!(url.contains("x-cos-security-token=token-1"), "{url}");
+    let path_and_query = url.split_once(&client.addr.to_string()).unwrap().1;
+    let listed = client.anonymous().get(path_and_query).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+    let without_token = path_and_query.replace("&x-cos-security-token=token-1", "");
+    assert_eq!(
+        client.anonymous().get(&without_token).await.code(),
+        "AccessDenied"
+    );
 }
 
 #[tokio::test]

@@ -188,6 +188,47 @@ async fn a_failed_upload_leaves_nothing_behind() {
     emulator.shutdown().await;
 }
 
+#[tokio::test]
+async fn an_upload_cut_off_midway_is_never_visible() {
+    use tokio::io::AsyncWriteExt;
+    let dir = TempDir::new("cut");
+    let emulator = start_with(disk_config(&dir)).await;
+    let client = Client::new(&emulator);
+    client
+        .request(Method::PUT, &format!("/{BUCKET}"))
+        .send()
+        .await;
+    let path = format!("/{BUCKET}/cut");
+    let request = client
+        .request(Method::PUT, &path)
+        .header("content-length", "1000000")
+        .build();
+    let mut head = format!("PUT {path} HTTP/1.1\r\n");
+    for (name, value) in request.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    let mut stream = tokio::net::TcpStream::connect(emulator.addr())
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&data(300_000, 1)).await.unwrap();
+    // The client goes away with 700 000 bytes unsent.
+    drop(stream);
+    assert_eq!(client.get(&path).await.code(), "NoSuchKey");
+    // The half-written data file is removed once the server notices; wait for that
+    // (bounded), then check nothing else was left.
+    for _ in 0..200 {
+        if files_in(&dir.0.join("data")).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(files_in(&dir.0.join("data")).is_empty());
+    assert!(files_in(&dir.0.join("objects").join(BUCKET)).is_empty());
+    emulator.shutdown().await;
+}
+
 /// PUTs `size` bytes generated on the fly in 1 MiB chunks, then GETs them back, checking
 /// CRC64 and MD5 while streaming: neither side ever holds the object.
 async fn stream_large_object(size: u64) {

@@ -641,6 +641,16 @@ async fn virtual_hosted_and_proxy_forms() {
         .send()
         .await;
     assert_eq!(absolute.body, "virtual");
+    // Any suffix after the bucket label works, e.g. a wildcard DNS name for local tests.
+    let custom = client
+        .request_to(
+            Method::GET,
+            "/vh",
+            &format!("{BUCKET}.localhost:{}", client.addr.port()),
+        )
+        .send()
+        .await;
+    assert_eq!(custom.body, "virtual");
     let path_style = client.get(&format!("/{BUCKET}/vh")).await;
     assert_eq!(path_style.body, "virtual");
     let service = client
@@ -780,4 +790,62 @@ async fn upload_part_copy() {
         .send()
         .await;
     assert_eq!(beyond.code(), "InvalidRange");
+}
+
+#[tokio::test]
+async fn paging_through_common_prefixes_and_uploads() {
+    let (_emulator, client) = with_bucket().await;
+    for key in ["a/1", "a/2", "b/1", "c"] {
+        client.put(&format!("/{BUCKET}/{key}"), "x").await;
+    }
+    let mut seen = Vec::new();
+    let mut marker = String::new();
+    loop {
+        let page = client
+            .get(&format!(
+                "/{BUCKET}?delimiter=%2F&max-keys=1&marker={}",
+                marker.replace('/', "%2F")
+            ))
+            .await;
+        let prefixes = page.xml_all("CommonPrefixes");
+        seen.extend(
+            prefixes
+                .iter()
+                .map(|p| p.replace("<Prefix>", "").replace("</Prefix>", "")),
+        );
+        seen.extend(page.xml_all("Key"));
+        if page.xml("IsTruncated").as_deref() != Some("true") {
+            break;
+        }
+        marker = page.xml("NextMarker").unwrap();
+    }
+    assert_eq!(seen, ["a/", "b/", "c"]);
+
+    let mut ids = Vec::new();
+    for key in ["u1", "u1", "u2"] {
+        ids.push(
+            client
+                .request(Method::POST, &format!("/{BUCKET}/{key}?uploads"))
+                .send()
+                .await
+                .xml("UploadId")
+                .unwrap(),
+        );
+    }
+    let mut listed = Vec::new();
+    let (mut key_marker, mut id_marker) = (String::new(), String::new());
+    loop {
+        let page = client
+            .get(&format!(
+                "/{BUCKET}?uploads&max-uploads=1&key-marker={key_marker}&upload-id-marker={id_marker}"
+            ))
+            .await;
+        listed.extend(page.xml_all("UploadId"));
+        if page.xml("IsTruncated").as_deref() != Some("true") {
+            break;
+        }
+        key_marker = page.xml("NextKeyMarker").unwrap();
+        id_marker = page.xml("NextUploadIdMarker").unwrap();
+    }
+    assert_eq!(listed, ids);
 }
