@@ -329,3 +329,25 @@ async fn clock_skew_is_corrected() {
     );
     world.bucket.get_object("k").send().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_server_clock_behind_ours_is_corrected_too() {
+    let world = world("faults").await;
+    world.emulator.faults().set_clock_skew(-1800);
+    let transport = CountingTransport::new();
+    let client = client_with_transport(&world.emulator, transport.clone());
+    let bucket = client.bucket(world.bucket.name().as_str()).unwrap();
+    bucket.put_object("k").body("v").send().await.unwrap();
+    assert_eq!(transport.sent(), 2, "one refused attempt, one corrected");
+    let offset = client.clock_offset();
+    assert!(
+        (-1900..=-1700).contains(&offset),
+        "offset learnt from the server: {offset}"
+    );
+    bucket.get_object("k").send().await.unwrap();
+    assert_eq!(
+        transport.sent(),
+        3,
+        "later requests are signed right the first time"
+    );
+}
