@@ -318,3 +318,20 @@ async fn credentials_chain_takes_the_first_provider_that_answers() {
         "{error}"
     );
 }
+
+#[test]
+fn handles_are_cheap_shareable_values() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<Client>();
+    shareable::<crate::Bucket>();
+    shareable::<crate::ListObjects>();
+    fn sendable<T: Send + 'static>() {}
+    sendable::<crate::ObjectStream>();
+    sendable::<crate::PutBody>();
+    sendable::<crate::GetObject>();
+    assert_eq!(
+        std::mem::size_of::<Client>(),
+        std::mem::size_of::<usize>(),
+        "a Client is one Arc"
+    );
+}
