@@ -229,9 +229,19 @@ async fn an_upload_cut_off_midway_is_never_visible() {
     emulator.shutdown().await;
 }
 
+/// Peak resident memory of this process (Linux), in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// PUTs `size` bytes generated on the fly in 1 MiB chunks, then GETs them back, checking
-/// CRC64 and MD5 while streaming: neither side ever holds the object.
+/// CRC64 while streaming: neither side ever holds the object, and the process's peak
+/// memory grows by a few MiB at most.
 async fn stream_large_object(size: u64) {
+    let peak_before = peak_rss();
     let dir = TempDir::new("large");
     let emulator = start_with(disk_config(&dir)).await;
     let client = Client::new(&emulator);
@@ -301,6 +311,13 @@ async fn stream_large_object(size: u64) {
     }
     assert_eq!(received, size);
     assert_eq!(crc.sum64(), expected_crc);
+    if let (Some(before), Some(after)) = (peak_before, peak_rss()) {
+        let growth = after.saturating_sub(before);
+        assert!(
+            growth < 32 * 1024 * 1024,
+            "peak memory grew by {growth} bytes while streaming {size} bytes"
+        );
+    }
     emulator.shutdown().await;
 }
 
