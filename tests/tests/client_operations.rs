@@ -313,25 +313,18 @@ async fn multipart_upload_low_level() {
     );
     assert_eq!(listed.parts[0].size, part_one.len() as u64);
 
-    let parts = [
-        CompletedPart {
-            part_number: 2,
-            etag: two.etag.clone().unwrap(),
-        },
-        CompletedPart {
-            part_number: 1,
-            etag: one.etag.clone().unwrap(),
-        },
-    ];
+    assert_eq!(one.crc64, Some(crc64(&part_one)));
+    assert_eq!(one.size, part_one.len() as u64);
+    // out of order on purpose: the client sorts them; with their CRC-64 and size, Complete
+    // checks the assembled object's checksum
+    let parts = [two.completed().unwrap(), one.completed().unwrap()];
     let done = bucket
         .complete_multipart_upload("big.bin", &upload.upload_id, &parts)
         .await
         .unwrap();
     assert!(!done.etag.is_empty());
     let expected_crc = crc64_combine(crc64(&part_one), crc64(&part_two), part_two.len() as u64);
-    if let Some(crc) = done.crc64 {
-        assert_eq!(crc, expected_crc);
-    }
+    assert_eq!(done.crc64, Some(expected_crc));
     let meta = bucket.head_object("big.bin").send().await.unwrap();
     assert_eq!(
         meta.content_length,

@@ -529,7 +529,8 @@ fn not_replayable(operation: &'static str, error: Error) -> Error {
         Some(kind) => client_error_with(
             kind,
             format!(
-                "{operation}: failed and not retried, because its body is a one-shot stream that cannot be sent again"
+                "{operation}: failed and not retried, because its body is a one-shot stream \
+                 that cannot be sent again"
             ),
             error,
         ),
@@ -554,7 +555,8 @@ fn check_upload_crc(operation: &'static str, headers: &HeaderMap, sent: Option<u
         return Err(client_error(
             ClientErrorKind::Integrity,
             format!(
-                "{operation}: the uploaded data's CRC-64 is {sent}, but COS stored {stored} (x-cos-hash-crc64ecma); the object is corrupt"
+                "{operation}: the uploaded data's CRC-64 is {sent}, but COS stored {stored} \
+                 (x-cos-hash-crc64ecma); the object is corrupt"
             ),
         ));
     }

@@ -81,7 +81,8 @@ impl DownloadCheck {
                 return Err(client_error(
                     ClientErrorKind::Integrity,
                     format!(
-                        "{operation}: the downloaded data's CRC-64 is {actual}, but COS says {expected} (x-cos-hash-crc64ecma); the data is corrupt"
+                        "{operation}: the downloaded data's CRC-64 is {actual}, but COS says {expected} \
+                         (x-cos-hash-crc64ecma); the data is corrupt"
                     ),
                 ));
             }

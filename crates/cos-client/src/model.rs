@@ -306,10 +306,70 @@ pub struct ListPartsOutput {
 }
 
 /// A part to name in Complete Multipart Upload.
+///
+/// With the part's CRC-64 and size (as [`UploadPartOutput::completed`] fills them in), Complete
+/// checks the assembled object's `x-cos-hash-crc64ecma` against the parts' combined checksum.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompletedPart {
     /// The part number.
     pub part_number: u32,
     /// The ETag Upload Part returned.
     pub etag: String,
+    /// The part's CRC-64/XZ, when known.
+    pub crc64: Option<u64>,
+    /// The part's size in bytes, when known.
+    pub size: Option<u64>,
+}
+
+impl CompletedPart {
+    /// A part known by number and ETag only (no checksum verification on Complete).
+    pub fn new(part_number: u32, etag: impl Into<String>) -> Self {
+        CompletedPart {
+            part_number,
+            etag: etag.into(),
+            crc64: None,
+            size: None,
+        }
+    }
+}
+
+/// The answer of Upload Part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPartOutput {
+    /// The part number.
+    pub part_number: u32,
+    /// The part's size in bytes.
+    pub size: u64,
+    /// The part's ETag, quotes included.
+    pub etag: Option<String>,
+    /// `x-cos-hash-crc64ecma` of the part (already checked against the sent bytes).
+    pub crc64: Option<u64>,
+    /// `x-cos-request-id`.
+    pub request_id: Option<String>,
+}
+
+impl UploadPartOutput {
+    /// The entry to pass to Complete Multipart Upload (`None` if COS sent no ETag).
+    pub fn completed(&self) -> Option<CompletedPart> {
+        Some(CompletedPart {
+            part_number: self.part_number,
+            etag: self.etag.clone()?,
+            crc64: self.crc64,
+            size: Some(self.size),
+        })
+    }
+}
+
+/// The CRC-64 of the object assembled from `parts` (sorted by number), when every part's
+/// checksum and size are known.
+pub(crate) fn combined_crc64(parts: &[CompletedPart]) -> Option<u64> {
+    let mut sorted: Vec<&CompletedPart> = parts.iter().collect();
+    sorted.sort_by_key(|p| p.part_number);
+    let mut iter = sorted.into_iter();
+    let first = iter.next()?;
+    let mut crc = first.crc64?;
+    for part in iter {
+        crc = crate::crc64::crc64_combine(crc, part.crc64?, part.size?);
+    }
+    Some(crc)
 }

@@ -17,7 +17,7 @@ use crate::error::invalid_input;
 use crate::model::{
     AppendObjectOutput, CompleteMultipartUploadOutput, CompletedPart, CopyObjectOutput,
     DeleteObjectsOutput, InitiateMultipartUploadOutput, ListPartsOutput, ObjectMeta,
-    PutObjectOutput, crc64_header, header_str, header_string,
+    PutObjectOutput, UploadPartOutput, combined_crc64, crc64_header, header_str, header_string,
 };
 use crate::options::{Headers, common_object_options, condition_options, write_object_options};
 use crate::url::object_path;
@@ -428,7 +428,7 @@ impl Bucket {
         upload_id: &str,
         part_number: u32,
         body: impl Into<PutBody>,
-    ) -> Result<PutObjectOutput> {
+    ) -> Result<UploadPartOutput> {
         if !(1..=10_000).contains(&part_number) {
             return Err(invalid_input(format!(
                 "part number {part_number} is outside 1..=10000"
@@ -440,13 +440,25 @@ impl Bucket {
             ("partNumber", Some(part_number.to_string())),
             ("uploadId", Some(upload_id.to_owned())),
         ];
-        op.body = Some(body.into());
+        let body = body.into();
+        let size = body.len();
+        op.body = Some(body);
         op.verify_upload = true;
         let answer = self.client().execute(op, Sink::Buffer).await?;
-        Ok(PutObjectOutput::from_headers(&answer.parts.headers))
+        let headers = &answer.parts.headers;
+        Ok(UploadPartOutput {
+            part_number,
+            size,
+            etag: header_string(headers, "etag"),
+            crc64: crc64_header(headers),
+            request_id: header_string(headers, "x-cos-request-id"),
+        })
     }
 
     /// Complete Multipart Upload. A 200 whose body is `<Error>` or lacks an ETag is an error.
+    /// When every part carries its CRC-64 and size (see [`UploadPartOutput::completed`]), the
+    /// object's `x-cos-hash-crc64ecma` must equal the parts' combined checksum, or the answer
+    /// is a `ClientErrorKind::Integrity` error.
     pub async fn complete_multipart_upload(
         &self,
         key: &str,
@@ -475,6 +487,19 @@ impl Bucket {
         let mut output = xml::complete_multipart(answer.bytes())
             .map_err(|e| decode_error("CompleteMultipartUpload", e))?;
         output.crc64 = crc64_header(&answer.parts.headers);
+        if self.client().config().verify_crc64
+            && let (Some(stored), Some(expected)) = (output.crc64, combined_crc64(parts))
+            && stored != expected
+        {
+            let message = format!(
+                "CompleteMultipartUpload: the parts' combined CRC-64 is {expected}, \
+                 but COS says the object's is {stored} (x-cos-hash-crc64ecma)"
+            );
+            // the object is already assembled: sending Complete again cannot repair it
+            let error = cos_types::ClientError::new(cos_types::ClientErrorKind::Integrity, message)
+                .with_retryable(false);
+            return Err(error.into());
+        }
         Ok(output)
     }
 

@@ -335,3 +335,68 @@ fn handles_are_cheap_shareable_values() {
         "a Client is one Arc"
     );
 }
+
+#[tokio::test]
+async fn complete_checks_the_combined_part_checksums() {
+    use crate::model::CompletedPart;
+    let transport = Arc::new(ScriptedTransport::new());
+    let done = "<CompleteMultipartUploadResult><Key>k</Key><ETag>\"e-2\"</ETag></CompleteMultipartUploadResult>";
+    let whole = crc64(b"hello world");
+    transport.push(
+        ScriptedResponse::status(200)
+            .header("x-cos-hash-crc64ecma", &whole.to_string())
+            .body(done),
+    );
+    transport.push(
+        ScriptedResponse::status(200)
+            .header("x-cos-hash-crc64ecma", "7")
+            .body(done),
+    );
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let parts = [
+        CompletedPart {
+            part_number: 2,
+            etag: "\"b\"".into(),
+            crc64: Some(crc64(b"world")),
+            size: Some(5),
+        },
+        CompletedPart {
+            part_number: 1,
+            etag: "\"a\"".into(),
+            crc64: Some(crc64(b"hello ")),
+            size: Some(6),
+        },
+    ];
+    let output = bucket
+        .complete_multipart_upload("k", "upload-1", &parts)
+        .await
+        .unwrap();
+    assert_eq!(output.crc64, Some(whole));
+    let sent = String::from_utf8(transport.requests()[0].body.to_vec()).unwrap();
+    let first = sent.find("<PartNumber>1</PartNumber>").unwrap();
+    let second = sent.find("<PartNumber>2</PartNumber>").unwrap();
+    assert!(first < second, "parts are sent in ascending order: {sent}");
+
+    let error = bucket
+        .complete_multipart_upload("k", "upload-1", &parts)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_client().unwrap().kind(),
+        ClientErrorKind::Integrity
+    );
+    // without checksums there is nothing to compare
+    transport.push(
+        ScriptedResponse::status(200)
+            .header("x-cos-hash-crc64ecma", "7")
+            .body(done),
+    );
+    let bare = [
+        CompletedPart::new(1, "\"a\""),
+        CompletedPart::new(2, "\"b\""),
+    ];
+    bucket
+        .complete_multipart_upload("k", "upload-1", &bare)
+        .await
+        .unwrap();
+}
