@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use cos_client::model::{CompletedPart, ListEntry};
+use cos_client::model::ListEntry;
 use cos_client::{PutBody, StorageClass, crc64, crc64_combine};
 use cos_tests::world;
 use futures::{StreamExt, TryStreamExt};
