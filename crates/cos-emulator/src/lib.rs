@@ -2,9 +2,10 @@
 //! benchmarks — a library you start from a test and a binary (`cos-emulator`).
 //!
 //! It speaks the COS XML API over HTTP/1.1: buckets, objects (ranges, conditional
-//! requests, metadata, copy, append), listings, DELETE Multiple and multipart uploads, with
-//! COS's limits and COS-shaped errors (`Code`, `Message`, `Resource`, `RequestId`,
-//! `TraceId`; `x-cos-request-id` on every answer). It verifies COS signatures (header and
+//! requests, metadata, copy, append), listings, DELETE Multiple and multipart uploads
+//! (Upload Part - Copy included), with COS's limits and COS-shaped errors (`Code`,
+//! `Message`, `Resource`, `RequestId`, `TraceId`; `x-cos-request-id` on every answer;
+//! header names spelled as COS spells them). It verifies COS signatures (header and
 //! presigned forms, key-time window, STS tokens) and returns `x-cos-hash-crc64ecma` and
 //! `ETag` on object answers. Data lives in memory, or on disk with
 //! [`Config::data_dir`]. [`Faults`] injects failures: error answers, latency, dropped

@@ -912,10 +912,13 @@ async fn complete_upload(
     let body = receive_small(body, length).await?;
     check_md5(content_md5(cx)?, &crate::checksum::md5(&body))?;
     let parts = xml::parse_complete_multipart(&body)?;
-    let meta = cx
-        .shared
-        .store
-        .complete_upload(cx.bucket(), cx.key(), &id, &parts)?;
+    let meta = cx.shared.store.complete_upload(
+        cx.bucket(),
+        cx.key(),
+        &id,
+        &parts,
+        forbid_overwrite(cx),
+    )?;
     let location = format!("{}/{}", cx.routed.host, cx.key());
     let mut response = xml_response(
         StatusCode::OK,

@@ -159,24 +159,44 @@ async fn handle(
 ) -> Result<Response<ResponseBody>, DropConnection> {
     let ids = shared.next_ids();
     let (parts, incoming) = request.into_parts();
+    let waits_for_continue = parts
+        .headers
+        .get(http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     let mut incoming = Some(incoming);
+    let response = respond(&shared, parts, &mut incoming, &ids).await?;
+    // A body the answer did not need (refused request, ignored configuration, injected
+    // fault) is read anyway, so the client is heard out and the connection stays usable.
+    // A client waiting for `100 Continue` has sent nothing, and is not asked to.
+    if !waits_for_continue && let Some(body) = incoming.take() {
+        discard_body(body).await;
+    }
+    Ok(response)
+}
+
+async fn respond(
+    shared: &Shared,
+    parts: http::request::Parts,
+    incoming: &mut Option<Incoming>,
+    ids: &RequestIds,
+) -> Result<Response<ResponseBody>, DropConnection> {
     let method = parts.method.clone();
     let routed = match route::route(&parts) {
         Ok(routed) => routed,
         Err(error) => {
             let resource = parts.uri.path().to_owned();
             return Ok(finish(
-                &shared,
-                &ids,
-                error_response(&error, &method, &resource, &ids),
+                shared,
+                ids,
+                error_response(&error, &method, &resource, ids),
             ));
         }
     };
     if let Target::Admin(rest) = &routed.target {
         return Ok(finish(
-            &shared,
-            &ids,
-            admin::handle(&shared, &method, rest, incoming.take()).await,
+            shared,
+            ids,
+            admin::handle(shared, &method, rest, incoming.take()).await,
         ));
     }
     let operation = route::classify(&method, &routed, &parts);
@@ -198,11 +218,10 @@ async fn handle(
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             let message = message.unwrap_or_else(|| format!("Injected fault: {code}."));
             let error = CosError::new(status, code, message);
-            discard_body(&parts, incoming.take()).await;
             return Ok(finish(
-                &shared,
-                &ids,
-                error_response(&error, &method, &resource, &ids),
+                shared,
+                ids,
+                error_response(&error, &method, &resource, ids),
             ));
         }
         Some(Fault::CloseConnection { after_bytes: None }) => return Err(DropConnection),
@@ -226,7 +245,7 @@ async fn handle(
             if let Ok(value) = HeaderValue::from_str(&ids.trace_id) {
                 response.headers_mut().insert("x-cos-trace-id", value);
             }
-            return Ok(finish(&shared, &ids, response));
+            return Ok(finish(shared, ids, response));
         }
         Some(other) => damage = Some(other),
     }
@@ -236,22 +255,19 @@ async fn handle(
         Ok(_) if operation == Operation::Other => Err(route::unsupported(&method, &routed)),
         Ok(_) => {
             let context = ops::Context {
-                shared: &shared,
+                shared,
                 parts: &parts,
                 routed: &routed,
             };
-            ops::dispatch(&context, operation, &mut incoming).await
+            ops::dispatch(&context, operation, incoming).await
         }
         Err(error) => Err(error),
     };
-    // A body the operation did not need (refused request, ignored configuration) is read
-    // anyway, so the client is heard out and the connection stays usable.
-    discard_body(&parts, incoming.take()).await;
     let response = match result {
         Ok(response) => response,
-        Err(error) => error_response(&error, &method, &resource, &ids),
+        Err(error) => error_response(&error, &method, &resource, ids),
     };
-    let response = finish(&shared, &ids, response);
+    let response = finish(shared, ids, response);
     Ok(match damage {
         Some(fault) => damage_response(response, &fault),
         None => response,
@@ -262,17 +278,8 @@ async fn handle(
 /// sending it sees the answer rather than a reset connection.
 const DISCARD_LIMIT: u64 = 16 * 1024 * 1024;
 
-/// Reads and drops an unread request body (up to [`DISCARD_LIMIT`]). A client waiting for
-/// `100 Continue` has sent nothing, and is not asked to.
-async fn discard_body(parts: &http::request::Parts, body: Option<Incoming>) {
-    let Some(mut body) = body else { return };
-    if parts
-        .headers
-        .get(http::header::EXPECT)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
-    {
-        return;
-    }
+/// Reads and drops an unread request body (up to [`DISCARD_LIMIT`]).
+async fn discard_body(mut body: Incoming) {
     let mut discarded = 0u64;
     while discarded <= DISCARD_LIMIT {
         match body.frame().await {

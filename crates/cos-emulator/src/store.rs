@@ -1071,6 +1071,7 @@ impl Store {
         key: &str,
         id: &str,
         listed: &[CompletedPart],
+        forbid_overwrite: bool,
     ) -> CosResult<ObjectMeta> {
         let mut state = self.lock();
         let upload = find_upload(&state, bucket, key, id)?;
@@ -1140,7 +1141,7 @@ impl Store {
             meta: meta.clone(),
             segments,
         };
-        self.insert_object(&mut state, bucket, key, object, false)?;
+        self.insert_object(&mut state, bucket, key, object, forbid_overwrite)?;
         if let Some(disk) = &self.disk {
             let _ = std::fs::remove_dir_all(disk.upload_dir(id));
         }

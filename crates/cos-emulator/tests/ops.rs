@@ -295,6 +295,42 @@ async fn forbid_overwrite() {
     assert_eq!(second.status, StatusCode::CONFLICT);
     assert_eq!(second.code(), "FileAlreadyExists");
     assert_eq!(client.get(&path).await.body, "1");
+
+    // The same on copies and on completing a multipart upload.
+    let copy = client
+        .request(Method::PUT, &path)
+        .header("x-cos-forbid-overwrite", "true")
+        .header("x-cos-copy-source", &format!("/{BUCKET}/once"))
+        .send()
+        .await;
+    assert_eq!(copy.code(), "FileAlreadyExists");
+    let upload_id = client
+        .request(Method::POST, &format!("{path}?uploads"))
+        .send()
+        .await
+        .xml("UploadId")
+        .unwrap();
+    let etag = client
+        .request(
+            Method::PUT,
+            &format!("{path}?partNumber=1&uploadId={upload_id}"),
+        )
+        .body("3")
+        .send()
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    let complete = client
+        .request(Method::POST, &format!("{path}?uploadId={upload_id}"))
+        .header("x-cos-forbid-overwrite", "true")
+        .body(format!(
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part></CompleteMultipartUpload>"
+        ))
+        .send()
+        .await;
+    assert_eq!(complete.code(), "FileAlreadyExists");
+    assert_eq!(client.get(&path).await.body, "1");
 }
 
 #[tokio::test]
