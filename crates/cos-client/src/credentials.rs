@@ -6,7 +6,11 @@
 //! credentials carry one, is sent as `x-cos-security-token` and signed.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
 
 pub use cos_sign::Credentials;
 use cos_types::{ClientErrorKind, Result};
@@ -124,6 +128,75 @@ impl ProvideCredentials for CredentialsChain {
     }
 }
 
+type Fetch = dyn Fn() -> BoxFuture<'static, Result<(Credentials, SystemTime)>> + Send + Sync;
+
+/// Temporary credentials (STS) fetched by an async function, cached, and fetched again
+/// shortly before they expire.
+///
+/// Concurrent requests that find the cache stale wait for one fetch instead of each
+/// starting their own.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use cos_client::{Credentials, RefreshingCredentials};
+///
+/// let provider = RefreshingCredentials::new(|| async {
+///     // ask your STS service here
+///     let credentials = Credentials::new("AKIDtmp", "tmp-key").with_session_token("token");
+///     Ok((credentials, SystemTime::now() + Duration::from_secs(1800)))
+/// });
+/// # let _ = provider;
+/// ```
+pub struct RefreshingCredentials {
+    fetch: Box<Fetch>,
+    refresh_before: Duration,
+    cached: tokio::sync::Mutex<Option<(Credentials, SystemTime)>>,
+}
+
+impl RefreshingCredentials {
+    /// Fetches with `fetch`, which returns the credentials and when they expire.
+    pub fn new<F, Fut>(fetch: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(Credentials, SystemTime)>> + Send + 'static,
+    {
+        RefreshingCredentials {
+            fetch: Box::new(move || Box::pin(fetch())),
+            refresh_before: Duration::from_secs(300),
+            cached: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// How long before expiry new credentials are fetched. Default 5 minutes.
+    pub fn refresh_before(mut self, margin: Duration) -> Self {
+        self.refresh_before = margin;
+        self
+    }
+}
+
+impl fmt::Debug for RefreshingCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshingCredentials")
+            .field("refresh_before", &self.refresh_before)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl ProvideCredentials for RefreshingCredentials {
+    async fn provide_credentials(&self) -> Result<Credentials> {
+        let mut cached = self.cached.lock().await;
+        if let Some((credentials, expires)) = cached.as_ref()
+            && SystemTime::now() + self.refresh_before < *expires
+        {
+            return Ok(credentials.clone());
+        }
+        let (credentials, expires) = (self.fetch)().await?;
+        *cached = Some((credentials.clone(), expires));
+        Ok(credentials)
+    }
+}
+
 #[async_trait::async_trait]
 impl ProvideCredentials for Credentials {
     async fn provide_credentials(&self) -> Result<Credentials> {
@@ -135,5 +208,51 @@ impl ProvideCredentials for Credentials {
 impl<P: ProvideCredentials + ?Sized> ProvideCredentials for Arc<P> {
     async fn provide_credentials(&self) -> Result<Credentials> {
         (**self).provide_credentials().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn refreshing_credentials_are_cached_until_close_to_expiry() {
+        let fetches = Arc::new(AtomicU32::new(0));
+        let counter = fetches.clone();
+        let lifetime = Arc::new(std::sync::Mutex::new(Duration::from_secs(3600)));
+        let current = lifetime.clone();
+        let provider = RefreshingCredentials::new(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            let lifetime = *current.lock().unwrap();
+            async move {
+                let credentials = Credentials::new(format!("AKID{n}"), "key")
+                    .with_session_token(format!("token{n}"));
+                Ok((credentials, SystemTime::now() + lifetime))
+            }
+        });
+        // long-lived credentials are fetched once
+        assert_eq!(
+            provider.provide_credentials().await.unwrap().secret_id(),
+            "AKID1"
+        );
+        assert_eq!(
+            provider.provide_credentials().await.unwrap().secret_id(),
+            "AKID1"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        // credentials expiring within the refresh margin are replaced at every call
+        let provider = provider.refresh_before(Duration::from_secs(7200));
+        *lifetime.lock().unwrap() = Duration::from_secs(60);
+        let refreshed = provider.provide_credentials().await.unwrap();
+        assert_eq!(refreshed.secret_id(), "AKID2");
+        assert_eq!(refreshed.session_token(), Some("token2"));
+        assert_eq!(
+            provider.provide_credentials().await.unwrap().secret_id(),
+            "AKID3"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 3);
     }
 }

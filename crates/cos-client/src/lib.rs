@@ -80,7 +80,8 @@ pub use client::Client;
 pub use config::{Addressing, ClientBuilder};
 pub use crc64::{Crc64, crc64, crc64_combine};
 pub use credentials::{
-    Credentials, CredentialsChain, EnvironmentCredentials, ProvideCredentials, StaticCredentials,
+    Credentials, CredentialsChain, EnvironmentCredentials, ProvideCredentials,
+    RefreshingCredentials, StaticCredentials,
 };
 pub use download::ObjectStream;
 pub use object::{
