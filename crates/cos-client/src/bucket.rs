@@ -188,8 +188,17 @@ impl ListObjects {
         futures::stream::try_unfold((self, Some(start)), |(list, next)| async move {
             let Some(marker) = next else { return Ok(None) };
             let page = list.page(marker.as_deref()).await?;
-            let following = page.continuation().map(Some);
-            Ok(Some((page, (list, following))))
+            let following = page.continuation();
+            if following.is_some() && following == marker {
+                // a truncated page that does not move the marker would be fetched forever
+                return Err(crate::error::client_error(
+                    cos_types::ClientErrorKind::Decode,
+                    format!(
+                        "ListObjects: a truncated page did not advance past marker {following:?}"
+                    ),
+                ));
+            }
+            Ok(Some((page, (list, following.map(Some)))))
         })
     }
 

@@ -400,3 +400,28 @@ async fn complete_checks_the_combined_part_checksums() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_listing_that_does_not_advance_is_an_error_not_a_loop() {
+    use futures::TryStreamExt;
+    let transport = Arc::new(ScriptedTransport::new());
+    let page = "<ListBucketResult><Name>b</Name><IsTruncated>true</IsTruncated><NextMarker>k1</NextMarker>\
+                <Contents><Key>k1</Key><Size>1</Size></Contents></ListBucketResult>";
+    transport.push(ScriptedResponse::status(200).body(page));
+    transport.push(ScriptedResponse::status(200).body(page));
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket
+        .list_objects()
+        .pages()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(error.as_client().unwrap().kind(), ClientErrorKind::Decode);
+    let requests = transport.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1].uri.query().unwrap().contains("marker=k1"),
+        "{}",
+        requests[1].uri
+    );
+}
