@@ -94,3 +94,13 @@ pub use object::{
 pub use options::{CannedAcl, StorageClass};
 pub use presign::PresignedRequest;
 pub use retry::RetryPolicy;
+
+// The guides under `docs/` are compiled and run with the doc tests, so they cannot drift
+// from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/error-handling.md")]
+struct ErrorHandlingGuide;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/testing-with-the-emulator.md")]
+struct EmulatorTestingGuide;
