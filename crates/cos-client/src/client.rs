@@ -316,7 +316,10 @@ impl Client {
                 .map(|k| k.as_ref().to_owned())
                 .unwrap_or_default(),
         );
-        let run = self.retry_loop(&op, &sink);
+        // Filled by the loop, and read here so that an operation timeout, which drops the
+        // loop mid-attempt, still reports the attempts that failed before it.
+        let mut earlier_attempts = Vec::new();
+        let run = self.retry_loop(&op, &sink, &mut earlier_attempts);
         let result = match self.inner.config.operation_timeout {
             Some(limit) => match tokio::time::timeout(limit, run).instrument(span).await {
                 Ok(result) => result,
@@ -327,6 +330,7 @@ impl Client {
             },
             None => run.instrument(span).await,
         };
+        let result = result.map_err(|error| error.with_earlier_attempts(earlier_attempts));
         if let (Err(_), Sink::File(destination)) = (&result, &sink) {
             // never leave a partial download behind under a temporary name
             let _ = tokio::fs::remove_file(partial_path(destination)).await;
@@ -334,7 +338,14 @@ impl Client {
         result
     }
 
-    async fn retry_loop(&self, op: &Operation, sink: &Sink<'_>) -> Result<Answer> {
+    /// Runs the attempts of `op` and returns the last one's result; the error of every
+    /// attempt followed by another goes to `earlier_attempts`, oldest first.
+    async fn retry_loop(
+        &self,
+        op: &Operation,
+        sink: &Sink<'_>,
+        earlier_attempts: &mut Vec<Error>,
+    ) -> Result<Answer> {
         let policy = &self.inner.config.retry;
         let started = Instant::now();
         let mut attempt = 0u32;
@@ -372,6 +383,7 @@ impl Client {
                 skew_corrected = true;
                 if op.replayable() {
                     // a correction, not a retry of a transient failure: no backoff, no attempt budget
+                    earlier_attempts.push(error);
                     continue;
                 }
             }
@@ -402,6 +414,7 @@ impl Client {
                 return Err(error);
             }
             tracing::debug!(%error, ?delay, attempt, "retrying");
+            earlier_attempts.push(error);
             tokio::time::sleep(delay).await;
         }
     }
@@ -505,7 +518,10 @@ impl Client {
                 Payload::Stream(Box::new(stream))
             }
             Sink::Buffer => {
-                let bytes = read_all(op.name, &mut body, stall, check).await?;
+                let announced_len = header_str(&parts.headers, "content-length")
+                    .and_then(|value| value.parse().ok())
+                    .filter(|_| op.method != Method::HEAD);
+                let bytes = read_all(op.name, &mut body, stall, announced_len, check).await?;
                 if op.error_root_on_success && xml::is_error_document(&bytes) {
                     let error = ServiceError::from_response(parts.status, &parts.headers, bytes);
                     return Err(Failure {
@@ -586,28 +602,77 @@ async fn read_bounded(
     }
 }
 
+/// The most a buffered read reserves up front from `Content-Length` (64 MiB): a larger
+/// body grows the buffer as it arrives, so a wrong header cannot make us reserve gigabytes
+/// before the first byte.
+const PREALLOCATION_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Reads a whole body into one buffer.
+///
+/// A body that arrives in one chunk is returned as that chunk (no copy). Otherwise the
+/// chunks are copied, as they arrive, into one buffer sized from `announced_len` (the
+/// `Content-Length`), so the object is never held twice. More bytes than announced fail
+/// at once, before they are buffered; a short body is caught by the download check.
 async fn read_all(
     operation: &'static str,
     body: &mut ResponseBody,
     stall: Option<Duration>,
+    announced_len: Option<u64>,
     mut check: Option<DownloadCheck>,
 ) -> Result<Bytes> {
-    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut single: Option<Bytes> = None;
+    // allocates nothing until a second chunk arrives (never for a HEAD's empty body)
+    let mut whole = BytesMut::new();
+    let mut received = 0u64;
     while let Some(chunk) = next_chunk(body, stall).await {
         let chunk = chunk.map_err(|e| from_transport(operation, e))?;
+        if chunk.is_empty() {
+            continue;
+        }
+        received += chunk.len() as u64;
+        if let Some(announced) = announced_len
+            && received > announced
+        {
+            return Err(longer_than_announced(operation, announced));
+        }
         if let Some(check) = &mut check {
             check.update(&chunk);
         }
-        chunks.push(chunk);
+        if whole.is_empty() {
+            match single.take() {
+                None => {
+                    single = Some(chunk);
+                    continue;
+                }
+                Some(first) => {
+                    let announced = announced_len.map_or(0, |len| {
+                        usize::try_from(len.min(PREALLOCATION_LIMIT)).unwrap_or(0)
+                    });
+                    whole.reserve(announced.max(first.len() + chunk.len()));
+                    whole.extend_from_slice(&first);
+                }
+            }
+        }
+        whole.extend_from_slice(&chunk);
     }
     if let Some(check) = &check {
         check.finish(operation)?;
     }
-    Ok(match chunks.len() {
-        0 => Bytes::new(),
-        1 => chunks.pop().unwrap_or_default(),
-        _ => chunks.concat().into(),
-    })
+    Ok(single.unwrap_or_else(|| whole.freeze()))
+}
+
+fn longer_than_announced(operation: &'static str, announced: u64) -> Error {
+    // the same classification as a body that ends early: another attempt may get it right
+    Error::from(
+        cos_types::ClientError::new(
+            ClientErrorKind::Io,
+            format!(
+                "{operation}: the body is longer than the {announced} bytes its Content-Length \
+                 announced"
+            ),
+        )
+        .with_retryable(true),
+    )
 }
 
 pub(crate) fn partial_path(destination: &Path) -> PathBuf {

@@ -8,7 +8,10 @@
 //!   [`ClientError`](cos_types::ClientError) otherwise.
 //! - Retries ([`RetryPolicy`]): exponential backoff with full jitter, bounded attempts and
 //!   time, each attempt signed afresh and marked `x-cos-sdk-retry: true`; only bodies that
-//!   can be sent again are retried ([`PutBody`]).
+//!   can be sent again are retried ([`PutBody`]). The error of a retried operation is the
+//!   last attempt's and keeps the earlier ones
+//!   ([`Error::earlier_attempts`](cos_types::Error::earlier_attempts), and every attempt's
+//!   request id in [`Error::request_ids`](cos_types::Error::request_ids)).
 //! - Integrity: uploads and whole-object downloads are checked against
 //!   `x-cos-hash-crc64ecma` ([`crc64`], [`Crc64`], [`crc64_combine`]); a corrupted or
 //!   truncated download is never returned as success.

@@ -8,7 +8,9 @@ use std::time::Duration;
 /// failures, timeouts, broken connections, 500/502/503/504, `SlowDown`, 429, ...). On top
 /// of that a request is retried only when its body can be sent again: in-memory bytes and
 /// files (re-opened at their offset) can, a one-shot stream cannot. Each retry is signed
-/// afresh and carries `x-cos-sdk-retry: true`.
+/// afresh and carries `x-cos-sdk-retry: true`. When the operation fails in the end, its
+/// error is the last attempt's and carries the earlier attempts' errors
+/// ([`cos_types::Error::earlier_attempts`]).
 ///
 /// ```
 /// use std::time::Duration;

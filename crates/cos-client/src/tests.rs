@@ -80,6 +80,8 @@ async fn not_found_is_not_retried_and_keeps_the_request_id() {
     assert!(error.is_not_found());
     assert_eq!(error.request_id(), Some("req-404"));
     assert_eq!(error.as_service().unwrap().code(), "NoSuchKey");
+    assert!(error.earlier_attempts().is_empty(), "no retry, no history");
+    assert!(!error.to_string().contains("attempts"), "{error}");
 }
 
 #[tokio::test]
@@ -96,6 +98,127 @@ async fn attempts_are_bounded() {
         transport.requests().len(),
         4,
         "the default policy makes 4 attempts"
+    );
+    let earlier = error.earlier_attempts();
+    assert_eq!(earlier.len(), 3, "{error:?}");
+    assert!(earlier.iter().all(cos_types::Error::is_throttled));
+    assert_eq!(error.request_ids().count(), 4);
+    assert!(
+        error.to_string().ends_with(" (after 4 attempts)"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_final_non_retryable_answer_keeps_the_throttled_attempts_before_it() {
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push(slow_down());
+    transport.push(ScriptedResponse::error(TransportError::timeout(
+        "no response",
+    )));
+    transport.push(
+        ScriptedResponse::status(404)
+            .header("x-cos-request-id", "req-404")
+            .body("<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>"),
+    );
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket.get_object("k").send().await.unwrap_err();
+    assert_eq!(transport.requests().len(), 3);
+    assert!(error.is_not_found(), "the last attempt decides: {error}");
+    let earlier = error.earlier_attempts();
+    assert_eq!(earlier.len(), 2);
+    assert!(earlier[0].is_throttled(), "oldest first: {earlier:?}");
+    assert_eq!(
+        earlier[1].as_client().map(|c| c.kind()),
+        Some(ClientErrorKind::Timeout)
+    );
+    assert_eq!(
+        error.request_ids().collect::<Vec<_>>(),
+        ["req-404", "req-503"]
+    );
+}
+
+#[tokio::test]
+async fn a_clock_correction_is_kept_as_an_earlier_attempt() {
+    let transport = Arc::new(ScriptedTransport::new());
+    let server_time = std::time::SystemTime::now() + Duration::from_secs(3600);
+    transport.push(
+        ScriptedResponse::status(403)
+            .header("date", &httpdate::fmt_http_date(server_time))
+            .header("x-cos-request-id", "req-skew")
+            .body("<Error><Code>RequestTimeTooSkewed</Code><Message>skew</Message></Error>"),
+    );
+    transport.push(ScriptedResponse::status(403).header("x-cos-request-id", "req-403"));
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket.delete_object("k").await.unwrap_err();
+    assert_eq!(error.status(), Some(http::StatusCode::FORBIDDEN));
+    assert_eq!(error.earlier_attempts().len(), 1);
+    assert_eq!(
+        error.earlier_attempts()[0].code(),
+        Some("RequestTimeTooSkewed")
+    );
+    assert_eq!(
+        error.request_ids().collect::<Vec<_>>(),
+        ["req-403", "req-skew"]
+    );
+}
+
+/// Answers from a script, then never answers.
+#[derive(Debug)]
+struct HangsWhenScriptEnds(ScriptedTransport);
+
+#[async_trait::async_trait]
+impl crate::transport::Transport for HangsWhenScriptEnds {
+    async fn send(
+        &self,
+        request: http::Request<crate::transport::Body>,
+    ) -> Result<http::Response<crate::transport::ResponseBody>, TransportError> {
+        if self.0.remaining() == 0 {
+            return futures::future::pending().await;
+        }
+        self.0.send(request).await
+    }
+}
+
+#[tokio::test]
+async fn an_operation_timeout_keeps_the_attempts_before_it() {
+    let script = ScriptedTransport::new();
+    script.push(slow_down());
+    script.push(slow_down());
+    let transport = Arc::new(HangsWhenScriptEnds(script));
+    let client = Client::builder()
+        .endpoint("http://127.0.0.1:9")
+        .credentials(Credentials::new("AKIDtest", "secret"))
+        .transport(transport.clone())
+        .operation_timeout(Some(Duration::from_secs(1)))
+        .retry_policy(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    let error = client
+        .bucket(BUCKET)
+        .unwrap()
+        .delete_object("k")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_client().map(|c| c.kind()),
+        Some(ClientErrorKind::Timeout),
+        "{error}"
+    );
+    assert_eq!(
+        transport.0.requests().len(),
+        2,
+        "answered; the third attempt hung"
+    );
+    assert_eq!(error.earlier_attempts().len(), 2, "{error:?}");
+    assert!(error.earlier_attempts().iter().all(|e| e.is_throttled()));
+    assert!(
+        error.to_string().ends_with(" (after 3 attempts)"),
+        "{error}"
     );
 }
 
@@ -118,6 +241,7 @@ async fn one_shot_stream_is_not_retried_and_says_why() {
     let client_error = error.as_client().expect("a client error");
     assert_eq!(client_error.kind(), ClientErrorKind::Io);
     assert!(error.to_string().contains("one-shot stream"), "{error}");
+    assert!(error.earlier_attempts().is_empty());
 }
 
 #[tokio::test]
@@ -423,5 +547,108 @@ async fn a_listing_that_does_not_advance_is_an_error_not_a_loop() {
         requests[1].uri.query().unwrap().contains("marker=k1"),
         "{}",
         requests[1].uri
+    );
+}
+
+/// Answers every request with status 200 and the same body, sent in the given chunks.
+#[derive(Debug)]
+struct ChunkedAnswer {
+    chunks: Vec<&'static [u8]>,
+    content_length: Option<u64>,
+    sent: std::sync::atomic::AtomicUsize,
+}
+
+impl ChunkedAnswer {
+    fn new(chunks: Vec<&'static [u8]>, content_length: Option<u64>) -> Arc<Self> {
+        Arc::new(ChunkedAnswer {
+            chunks,
+            content_length,
+            sent: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    fn sent(&self) -> usize {
+        self.sent.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::transport::Transport for ChunkedAnswer {
+    async fn send(
+        &self,
+        _request: http::Request<crate::transport::Body>,
+    ) -> Result<http::Response<crate::transport::ResponseBody>, TransportError> {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let chunks: Vec<Result<Bytes, TransportError>> = self
+            .chunks
+            .iter()
+            .map(|chunk| Ok(Bytes::from_static(chunk)))
+            .collect();
+        let mut response = http::Response::new(crate::transport::ResponseBody::from_stream(
+            futures::stream::iter(chunks),
+        ));
+        if let Some(length) = self.content_length {
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_LENGTH, length.into());
+        }
+        Ok(response)
+    }
+}
+
+fn client_over(transport: Arc<ChunkedAnswer>) -> Client {
+    Client::builder()
+        .endpoint("http://127.0.0.1:9")
+        .credentials(Credentials::new("AKIDtest", "secret"))
+        .transport(transport)
+        .retry_policy(
+            RetryPolicy::default()
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_body_in_many_chunks_is_buffered_whole() {
+    for content_length in [Some(11), None] {
+        let transport = ChunkedAnswer::new(vec![b"hel", b"", b"lo ", b"world"], content_length);
+        let bucket = client_over(transport.clone()).bucket(BUCKET).unwrap();
+        let object = bucket.get_object("k").send().await.unwrap();
+        assert_eq!(&object.body[..], b"hello world", "{content_length:?}");
+        assert_eq!(transport.sent(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_body_longer_than_announced_is_an_error() {
+    for chunks in [vec![b"hello world" as &[u8]], vec![b"hello", b" world"]] {
+        let transport = ChunkedAnswer::new(chunks, Some(5));
+        let bucket = client_over(transport.clone()).bucket(BUCKET).unwrap();
+        let error = bucket.get_object("k").send().await.unwrap_err();
+        let client_error = error.as_client().expect("a client error");
+        assert_eq!(client_error.kind(), ClientErrorKind::Io);
+        assert!(
+            error
+                .to_string()
+                .contains("longer than the 5 bytes its Content-Length announced"),
+            "{error}"
+        );
+        assert_eq!(transport.sent(), 4, "retried as a broken transfer");
+        assert_eq!(error.earlier_attempts().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn a_listing_longer_than_announced_is_an_error_too() {
+    let listing: &[u8] = b"<ListBucketResult><Name>examplebucket-1250000000</Name>\
+        <IsTruncated>false</IsTruncated></ListBucketResult>";
+    let transport = ChunkedAnswer::new(vec![&listing[..20], &listing[20..]], Some(20));
+    let bucket = client_over(transport.clone()).bucket(BUCKET).unwrap();
+    let error = bucket.list_objects().page(None).await.unwrap_err();
+    assert!(
+        error.to_string().contains("longer than the 20 bytes"),
+        "{error}"
     );
 }

@@ -5,6 +5,9 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::io;
 
+use crate::Error;
+use crate::attempts::EarlierAttempts;
+
 /// What kind of client failure happened.
 ///
 /// The four client failures the Python SDK documents (cannot connect, cannot parse the
@@ -92,6 +95,7 @@ struct ClientInner {
     context: Cow<'static, str>,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
     retryable: Option<bool>,
+    earlier_attempts: EarlierAttempts,
 }
 
 impl ClientError {
@@ -104,6 +108,7 @@ impl ClientError {
                 context: context.into(),
                 source: None,
                 retryable: None,
+                earlier_attempts: EarlierAttempts::default(),
             }),
         }
     }
@@ -126,6 +131,20 @@ impl ClientError {
     pub fn with_retryable(mut self, retryable: bool) -> Self {
         self.inner.retryable = Some(retryable);
         self
+    }
+
+    /// Keeps `earlier` as the errors of the earlier attempts of the same operation,
+    /// oldest first, replacing any list already kept: see
+    /// [`Error::with_earlier_attempts`].
+    pub fn with_earlier_attempts(mut self, earlier: Vec<Error>) -> Self {
+        self.inner.earlier_attempts = EarlierAttempts::new(earlier);
+        self
+    }
+
+    /// The errors of the earlier attempts of the same operation, oldest first; empty
+    /// when this error is from the first attempt. See [`Error::earlier_attempts`].
+    pub fn earlier_attempts(&self) -> &[Error] {
+        self.inner.earlier_attempts.as_slice()
     }
 
     /// What kind of failure this is.
@@ -196,7 +215,7 @@ impl fmt::Display for ClientError {
         if !self.inner.context.is_empty() {
             write!(f, " in {}", self.inner.context)?;
         }
-        Ok(())
+        self.inner.earlier_attempts.write_suffix(f)
     }
 }
 
@@ -209,6 +228,9 @@ impl fmt::Debug for ClientError {
             .field("source", &self.inner.source);
         if let Some(retryable) = self.inner.retryable {
             debug.field("retryable", &retryable);
+        }
+        if !self.earlier_attempts().is_empty() {
+            debug.field("earlier_attempts", &self.earlier_attempts());
         }
         debug.finish()
     }

@@ -66,6 +66,35 @@
 //! }
 //! ```
 //!
+//! # Retried operations
+//!
+//! A client that retries returns the error of the last attempt, carrying the errors of
+//! the earlier ones ([`Error::earlier_attempts`], oldest first), so no request id is
+//! lost: [`Error::request_ids`] lists them all, newest first. `Display` stays one line
+//! and says how many attempts were made; `Debug` shows every earlier error.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use cos_types::{Error, ServiceError};
+//! use http::{HeaderMap, StatusCode};
+//!
+//! let slow_down = |request_id: &'static str| -> Error {
+//!     let mut headers = HeaderMap::new();
+//!     headers.insert("x-cos-request-id", request_id.parse().unwrap());
+//!     let body = Bytes::from_static(b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");
+//!     ServiceError::from_response(StatusCode::SERVICE_UNAVAILABLE, &headers, body).into()
+//! };
+//!
+//! // What a client builds when it gives up after three throttled attempts.
+//! let error = slow_down("id-3").with_earlier_attempts(vec![slow_down("id-1"), slow_down("id-2")]);
+//! assert_eq!(error.earlier_attempts().len(), 2);
+//! assert_eq!(error.request_ids().collect::<Vec<_>>(), ["id-3", "id-2", "id-1"]);
+//! assert_eq!(
+//!     error.to_string(),
+//!     "COS service error 503 SlowDown: Please reduce your request rate. (request id: id-3) (after 3 attempts)"
+//! );
+//! ```
+//!
 //! # Coming from the Python SDK
 //!
 //! | Python (`qcloud_cos`) | Rust (`cos_types`) |
@@ -92,6 +121,7 @@
 //! - `serde`: `Serialize`/`Deserialize` for [`BucketName`], [`Region`], [`ObjectKey`],
 //!   and `Serialize` for [`Digest`].
 
+mod attempts;
 mod body;
 mod client;
 mod code;
@@ -156,9 +186,45 @@ impl Error {
         self.as_service().is_some_and(ServiceError::is_not_found)
     }
 
-    /// The COS request id of a service error, for support.
+    /// The COS request id of a service error, for support: the last attempt's, when the
+    /// operation was retried ([`request_ids`](Self::request_ids) has them all).
     pub fn request_id(&self) -> Option<&str> {
         self.as_service().and_then(ServiceError::request_id)
+    }
+
+    /// The request ids of this attempt and of every earlier one that has one, newest
+    /// first (so the first item is [`request_id`](Self::request_id) when there is one).
+    /// Only service errors have request ids; a client error's attempt is skipped. Earlier
+    /// attempts' own earlier attempts, if any were attached, are not visited.
+    pub fn request_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        std::iter::once(self)
+            .chain(self.earlier_attempts().iter().rev())
+            .filter_map(Error::request_id)
+    }
+
+    /// The errors of the earlier attempts of the same operation, oldest first; empty
+    /// when this error is from the first attempt (no retry happened, or retrying was
+    /// not allowed).
+    ///
+    /// `self` is the last attempt's error, and decides what the failure is (its kind,
+    /// code, [`is_retryable`](Self::is_retryable)); the earlier ones are history, for
+    /// diagnosis and support tickets.
+    pub fn earlier_attempts(&self) -> &[Error] {
+        match self {
+            Error::Client(error) => error.earlier_attempts(),
+            Error::Service(error) => error.earlier_attempts(),
+        }
+    }
+
+    /// This error with `earlier` as the errors of the earlier attempts of the same
+    /// operation, oldest first (replacing any list it had). An empty `earlier` allocates
+    /// nothing. The list is kept behind the error's existing box, so `Error` stays 16
+    /// bytes; `Display` gains ` (after N attempts)`, N counting this attempt.
+    pub fn with_earlier_attempts(self, earlier: Vec<Error>) -> Error {
+        match self {
+            Error::Client(error) => Error::Client(error.with_earlier_attempts(earlier)),
+            Error::Service(error) => Error::Service(error.with_earlier_attempts(earlier)),
+        }
     }
 
     /// The HTTP status of a service error.

@@ -5,6 +5,8 @@ use std::fmt;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
+use crate::Error;
+use crate::attempts::EarlierAttempts;
 use crate::body::{self, BodyFormat, Text};
 use crate::code::ErrorCode;
 
@@ -73,6 +75,7 @@ struct ServiceInner {
     trace_id: Option<Text>,
     host_id: Option<Text>,
     others: Vec<(Text, Text)>,
+    earlier_attempts: EarlierAttempts,
 }
 
 const REQUEST_ID: &str = "x-cos-request-id";
@@ -141,6 +144,7 @@ impl ServiceError {
                 host_id: reading.host_id,
                 others: reading.others,
                 body,
+                earlier_attempts: EarlierAttempts::default(),
             }),
         }
     }
@@ -151,6 +155,20 @@ impl ServiceError {
 
     fn optional<'a>(&'a self, text: &'a Option<Text>) -> Option<&'a str> {
         text.as_ref().map(|text| self.text(text))
+    }
+
+    /// Keeps `earlier` as the errors of the earlier attempts of the same operation,
+    /// oldest first, replacing any list already kept: see
+    /// [`Error::with_earlier_attempts`].
+    pub fn with_earlier_attempts(mut self, earlier: Vec<Error>) -> Self {
+        self.inner.earlier_attempts = EarlierAttempts::new(earlier);
+        self
+    }
+
+    /// The errors of the earlier attempts of the same operation, oldest first; empty
+    /// when this error is from the first attempt. See [`Error::earlier_attempts`].
+    pub fn earlier_attempts(&self) -> &[Error] {
+        self.inner.earlier_attempts.as_slice()
     }
 
     /// The HTTP status of the response.
@@ -355,7 +373,7 @@ impl fmt::Display for ServiceError {
         if !first {
             f.write_str(")")?;
         }
-        Ok(())
+        self.inner.earlier_attempts.write_suffix(f)
     }
 }
 
@@ -378,8 +396,11 @@ impl fmt::Debug for ServiceError {
         }
         debug
             .field("raw_body_len", &self.inner.body.len())
-            .field("raw_body_truncated", &self.raw_body_truncated())
-            .finish()
+            .field("raw_body_truncated", &self.raw_body_truncated());
+        if !self.earlier_attempts().is_empty() {
+            debug.field("earlier_attempts", &self.earlier_attempts());
+        }
+        debug.finish()
     }
 }
 
@@ -401,6 +422,7 @@ impl Clone for ServiceError {
                 trace_id: inner.trace_id.clone(),
                 host_id: inner.host_id.clone(),
                 others: inner.others.clone(),
+                earlier_attempts: inner.earlier_attempts.clone(),
             }),
         }
     }

@@ -143,3 +143,17 @@ fn an_escaped_field_is_the_only_extra_allocation() {
         "{allocations} allocations, parse_error alone {parse_floor}"
     );
 }
+
+#[test]
+fn an_error_without_earlier_attempts_allocates_nothing_for_them() {
+    let headers = cos_headers();
+    let error: cos_types::Error =
+        ServiceError::from_response(StatusCode::SERVICE_UNAVAILABLE, &headers, Bytes::new()).into();
+    // What a retry loop does when the first attempt already is the last one.
+    let (error, allocations) = allocations_during(|| error.with_earlier_attempts(Vec::new()));
+    assert_eq!(allocations, 0);
+    let (ids, allocations) =
+        allocations_during(|| (error.earlier_attempts().len(), error.request_ids().count()));
+    assert_eq!(ids, (0, 1));
+    assert_eq!(allocations, 0);
+}
