@@ -2,9 +2,13 @@
 //!
 //! COS names it "CRC64 ECMA"; it is the reflected ECMA-182 polynomial with an all-ones
 //! initial value and final xor, catalogued as CRC-64/XZ (check value of `"123456789"`:
-//! `0x995DC9BBDF1939FA`). Hashing uses `crc64fast` (SIMD where available);
+//! `0x995DC9BBDF1939FA`). The arithmetic is `crc-fast`'s (SIMD where available);
 //! [`crc64_combine`] joins the checksums of consecutive pieces, which is how a
 //! multipart object's checksum is derived from its parts' checksums.
+
+use crc_fast::CrcAlgorithm;
+
+const CRC_64_XZ: CrcAlgorithm = CrcAlgorithm::Crc64Xz;
 
 /// The CRC-64/XZ of `data`, as COS computes `x-cos-hash-crc64ecma`.
 ///
@@ -12,9 +16,7 @@
 /// assert_eq!(cos_client::crc64(b"123456789"), 0x995D_C9BB_DF19_39FA);
 /// ```
 pub fn crc64(data: &[u8]) -> u64 {
-    let mut hasher = Crc64::new();
-    hasher.update(data);
-    hasher.finish()
+    crc_fast::checksum(CRC_64_XZ, data)
 }
 
 /// An incremental CRC-64/XZ hasher.
@@ -28,38 +30,35 @@ pub fn crc64(data: &[u8]) -> u64 {
 /// ```
 #[derive(Clone)]
 pub struct Crc64 {
-    digest: crc64fast::Digest,
-    len: u64,
+    digest: crc_fast::Digest,
 }
 
 impl Crc64 {
     /// A hasher that has seen no bytes.
     pub fn new() -> Self {
         Crc64 {
-            digest: crc64fast::Digest::new(),
-            len: 0,
+            digest: crc_fast::Digest::new(CRC_64_XZ),
         }
     }
 
     /// Feeds `data` to the hasher.
     pub fn update(&mut self, data: &[u8]) {
-        self.digest.write(data);
-        self.len += data.len() as u64;
+        self.digest.update(data);
     }
 
     /// The checksum of every byte fed so far.
     pub fn finish(&self) -> u64 {
-        self.digest.sum64()
+        self.digest.finalize()
     }
 
     /// How many bytes were fed so far.
     pub fn len(&self) -> u64 {
-        self.len
+        self.digest.get_amount()
     }
 
     /// Whether no byte was fed yet.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 }
 
@@ -73,30 +72,8 @@ impl std::fmt::Debug for Crc64 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Crc64")
             .field("crc", &self.finish())
-            .field("len", &self.len)
+            .field("len", &self.len())
             .finish()
-    }
-}
-
-/// The reflected ECMA-182 polynomial.
-const POLY: u64 = 0xC96C_5795_D787_0F42;
-
-fn gf2_matrix_times(matrix: &[u64; 64], mut vector: u64) -> u64 {
-    let mut sum = 0;
-    let mut row = 0;
-    while vector != 0 {
-        if vector & 1 != 0 {
-            sum ^= matrix[row];
-        }
-        vector >>= 1;
-        row += 1;
-    }
-    sum
-}
-
-fn gf2_matrix_square(square: &mut [u64; 64], matrix: &[u64; 64]) {
-    for (row, slot) in square.iter_mut().enumerate() {
-        *slot = gf2_matrix_times(matrix, matrix[row]);
     }
 }
 
@@ -111,45 +88,7 @@ fn gf2_matrix_square(square: &mut [u64; 64], matrix: &[u64; 64]) {
 /// assert_eq!(crc64_combine(crc64(b"hello "), crc64(b"world"), 5), whole);
 /// ```
 pub fn crc64_combine(crc_a: u64, crc_b: u64, len_b: u64) -> u64 {
-    // The classic zlib construction: appending `len_b` zero bytes to A is a linear map in
-    // GF(2), applied by repeated squaring of the one-zero-bit operator. The init/xorout
-    // constants cancel out because both inputs carry them.
-    if len_b == 0 {
-        return crc_a;
-    }
-    let mut even = [0u64; 64];
-    let mut odd = [0u64; 64];
-    odd[0] = POLY;
-    let mut row = 1u64;
-    for slot in odd.iter_mut().skip(1) {
-        *slot = row;
-        row <<= 1;
-    }
-    // two zero bits, then four
-    gf2_matrix_square(&mut even, &odd);
-    gf2_matrix_square(&mut odd, &even);
-
-    let mut crc = crc_a;
-    let mut remaining = len_b;
-    loop {
-        gf2_matrix_square(&mut even, &odd);
-        if remaining & 1 != 0 {
-            crc = gf2_matrix_times(&even, crc);
-        }
-        remaining >>= 1;
-        if remaining == 0 {
-            break;
-        }
-        gf2_matrix_square(&mut odd, &even);
-        if remaining & 1 != 0 {
-            crc = gf2_matrix_times(&odd, crc);
-        }
-        remaining >>= 1;
-        if remaining == 0 {
-            break;
-        }
-    }
-    crc ^ crc_b
+    crc_fast::checksum_combine(CRC_64_XZ, crc_a, crc_b, len_b)
 }
 
 /// Parses an `x-cos-hash-crc64ecma` value (an unsigned decimal string).

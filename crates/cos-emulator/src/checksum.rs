@@ -1,14 +1,14 @@
 //! Object checksums: CRC-64/XZ (`x-cos-hash-crc64ecma`) and MD5 (ETags, Content-MD5).
 
+use crc_fast::CrcAlgorithm;
 use md5::{Digest, Md5};
 
-/// Reflected ECMA-182 polynomial of CRC-64/XZ.
-const CRC64_POLY_REFLECTED: u64 = 0xC96C_5795_D787_0F42;
+const CRC_64_XZ: CrcAlgorithm = CrcAlgorithm::Crc64Xz;
 
 /// Both digests of a body, updated as its chunks stream in.
 pub(crate) struct BodyHasher {
     md5: Md5,
-    crc: crc64fast::Digest,
+    crc: crc_fast::Digest,
     len: u64,
 }
 
@@ -16,14 +16,14 @@ impl BodyHasher {
     pub(crate) fn new() -> Self {
         BodyHasher {
             md5: Md5::new(),
-            crc: crc64fast::Digest::new(),
+            crc: crc_fast::Digest::new(CRC_64_XZ),
             len: 0,
         }
     }
 
     pub(crate) fn update(&mut self, chunk: &[u8]) {
         self.md5.update(chunk);
-        self.crc.write(chunk);
+        self.crc.update(chunk);
         self.len += chunk.len() as u64;
     }
 
@@ -32,7 +32,7 @@ impl BodyHasher {
     }
 
     pub(crate) fn finish(self) -> ([u8; 16], u64) {
-        (self.md5.finalize().into(), self.crc.sum64())
+        (self.md5.finalize().into(), self.crc.finalize())
     }
 }
 
@@ -59,61 +59,9 @@ pub(crate) fn multipart_etag(part_md5s: &[[u8; 16]]) -> String {
     format!("\"{}-{}\"", hex(&md5.finalize()), part_md5s.len())
 }
 
-/// CRC of `A || B` from `crc(A)`, `crc(B)` and `len(B)`, without reading either: the
-/// zlib combine method (GF(2) matrix squaring) applied to the 64-bit polynomial. Valid
-/// for CRC-64/XZ because, like zlib's CRC-32, it is reflected with all-ones init and xorout.
-pub(crate) fn crc64_combine(mut crc1: u64, crc2: u64, mut len2: u64) -> u64 {
-    if len2 == 0 {
-        return crc1;
-    }
-    let mut odd = [0u64; 64];
-    odd[0] = CRC64_POLY_REFLECTED;
-    let mut row = 1u64;
-    for entry in odd.iter_mut().skip(1) {
-        *entry = row;
-        row <<= 1;
-    }
-    let mut even = [0u64; 64];
-    gf2_square(&mut even, &odd); // operator for two zero bits
-    gf2_square(&mut odd, &even); // four zero bits
-    loop {
-        gf2_square(&mut even, &odd);
-        if len2 & 1 != 0 {
-            crc1 = gf2_times(&even, crc1);
-        }
-        len2 >>= 1;
-        if len2 == 0 {
-            break;
-        }
-        gf2_square(&mut odd, &even);
-        if len2 & 1 != 0 {
-            crc1 = gf2_times(&odd, crc1);
-        }
-        len2 >>= 1;
-        if len2 == 0 {
-            break;
-        }
-    }
-    crc1 ^ crc2
-}
-
-fn gf2_times(matrix: &[u64; 64], mut vector: u64) -> u64 {
-    let mut sum = 0;
-    let mut row = 0;
-    while vector != 0 {
-        if vector & 1 != 0 {
-            sum ^= matrix[row];
-        }
-        vector >>= 1;
-        row += 1;
-    }
-    sum
-}
-
-fn gf2_square(square: &mut [u64; 64], matrix: &[u64; 64]) {
-    for (row, entry) in square.iter_mut().enumerate() {
-        *entry = gf2_times(matrix, matrix[row]);
-    }
+/// CRC-64/XZ of `A || B` from `crc(A)`, `crc(B)` and `len(B)`, without reading either.
+pub(crate) fn crc64_combine(crc1: u64, crc2: u64, len2: u64) -> u64 {
+    crc_fast::checksum_combine(CRC_64_XZ, crc1, crc2, len2)
 }
 
 #[cfg(test)]
@@ -121,9 +69,9 @@ mod tests {
     use super::*;
 
     fn crc(data: &[u8]) -> u64 {
-        let mut digest = crc64fast::Digest::new();
-        digest.write(data);
-        digest.sum64()
+        let mut hasher = BodyHasher::new();
+        hasher.update(data);
+        hasher.finish().1
     }
 
     #[test]

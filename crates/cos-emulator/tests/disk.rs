@@ -253,12 +253,12 @@ async fn stream_large_object(size: u64) {
     const CHUNK: u64 = 1024 * 1024;
     let chunk = Bytes::from(data(CHUNK as usize, 9));
     let chunks = size.div_ceil(CHUNK);
-    let mut expected_crc = crc64fast::Digest::new();
+    let mut expected_crc = common::CRC_64_XZ.digest();
     for i in 0..chunks {
         let len = (size - i * CHUNK).min(CHUNK) as usize;
-        expected_crc.write(&chunk[..len]);
+        expected_crc.update(&chunk[..len]);
     }
-    let expected_crc = expected_crc.sum64();
+    let expected_crc = expected_crc.finalize();
 
     let (parts, _) = client
         .request(Method::PUT, &path)
@@ -301,16 +301,16 @@ async fn stream_large_object(size: u64) {
     let response = sender.send_request(get).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let mut body = response.into_body();
-    let mut crc = crc64fast::Digest::new();
+    let mut crc = common::CRC_64_XZ.digest();
     let mut received = 0u64;
     while let Some(frame) = body.frame().await {
         if let Ok(data) = frame.unwrap().into_data() {
-            crc.write(&data);
+            crc.update(&data);
             received += data.len() as u64;
         }
     }
     assert_eq!(received, size);
-    assert_eq!(crc.sum64(), expected_crc);
+    assert_eq!(crc.finalize(), expected_crc);
     if let (Some(before), Some(after)) = (peak_before, peak_rss()) {
         let growth = after.saturating_sub(before);
         assert!(

@@ -292,10 +292,12 @@ pub fn md5_hex(data: &[u8]) -> String {
         .collect()
 }
 
+/// CRC-64/XZ from the table-driven `crc` crate: an implementation independent of the
+/// one the emulator uses, so the tests check the server rather than repeat it.
+pub const CRC_64_XZ: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_XZ);
+
 pub fn crc64(data: &[u8]) -> u64 {
-    let mut digest = crc64fast::Digest::new();
-    digest.write(data);
-    digest.sum64()
+    CRC_64_XZ.checksum(data)
 }
 
 /// Deterministic test data.
