@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use cos_client::{Client, Credentials, RetryPolicy};
-use cos_emulator::{Config, Credential, Emulator, Fault, FaultRule, Operation};
+use cos_emulator::{Config, Emulator, Fault, FaultRule, Operation};
 use cos_tests::{CountingTransport, SECRET_ID, SECRET_KEY, client_with_transport, world};
 use cos_types::ClientErrorKind;
 
@@ -101,7 +101,7 @@ async fn a_load_balancer_page_is_retried_then_reported_whole() {
 #[tokio::test]
 async fn sts_credentials_send_their_token() {
     let temporary =
-        Credential::new("AKIDtemporary", "temporary-key").with_session_token("sts-token-1");
+        Credentials::new("AKIDtemporary", "temporary-key").with_session_token("sts-token-1");
     let emulator = Emulator::start(Config::with_credential(temporary))
         .await
         .unwrap();

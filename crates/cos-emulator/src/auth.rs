@@ -41,14 +41,8 @@ pub(crate) fn authenticate(
         config
             .credentials
             .iter()
-            .find(|c| c.secret_id == secret_id)
-            .map(|c| {
-                let credentials = cos_sign::Credentials::new(&c.secret_id, &c.secret_key);
-                match &c.session_token {
-                    Some(token) => credentials.with_session_token(token),
-                    None => credentials,
-                }
-            })
+            .find(|c| c.secret_id() == secret_id)
+            .cloned()
     });
     let (parts, ()) = request.into_parts();
     let result = result

@@ -1,60 +1,17 @@
 //! How an emulator is set up: where it listens, which keys it accepts, where it keeps data.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// A key pair the emulator accepts, optionally tied to an STS session token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credential {
-    pub(crate) secret_id: String,
-    pub(crate) secret_key: String,
-    pub(crate) session_token: Option<String>,
-}
-
-impl Credential {
-    /// A permanent key pair.
-    pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Credential {
-            secret_id: secret_id.into(),
-            secret_key: secret_key.into(),
-            session_token: None,
-        }
-    }
-
-    /// Temporary credentials: requests signed with this pair must also carry `token` in
-    /// `x-cos-security-token` (header, or query parameter for presigned URLs).
-    pub fn with_session_token(mut self, token: impl Into<String>) -> Self {
-        self.session_token = Some(token.into());
-        self
-    }
-
-    /// The SecretId.
-    pub fn secret_id(&self) -> &str {
-        &self.secret_id
-    }
-}
-
-impl fmt::Debug for Credential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credential")
-            .field("secret_id", &self.secret_id)
-            .field("secret_key", &"<redacted>")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
+use cos_sign::Credentials;
 
 /// Settings of an [`Emulator`](crate::Emulator). Defaults: listen on `127.0.0.1:0` (a free
 /// port), region `ap-guangzhou`, APPID `1250000000`, data in memory, signatures required.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub(crate) listen: SocketAddr,
-    pub(crate) credentials: Vec<Credential>,
+    pub(crate) credentials: Vec<Credentials>,
     pub(crate) region: String,
     pub(crate) appid: String,
     pub(crate) data_dir: Option<PathBuf>,
@@ -65,12 +22,12 @@ pub struct Config {
 impl Config {
     /// An emulator that accepts requests signed with this key pair.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Self::with_credential(Credential::new(secret_id, secret_key))
+        Self::with_credential(Credentials::new(secret_id, secret_key))
     }
 
     /// An emulator that accepts requests signed with this credential (for example STS
     /// credentials, which are accepted only with their session token).
-    pub fn with_credential(credential: Credential) -> Self {
+    pub fn with_credential(credential: Credentials) -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             credentials: vec![credential],
@@ -89,7 +46,7 @@ impl Config {
     }
 
     /// Accepts one more key pair (for example STS credentials with a session token).
-    pub fn credential(mut self, credential: Credential) -> Self {
+    pub fn credential(mut self, credential: Credentials) -> Self {
         self.credentials.push(credential);
         self
     }

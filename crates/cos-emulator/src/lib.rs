@@ -59,7 +59,10 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{Config, Credential};
+pub use config::Config;
+/// The key pairs the emulator accepts (with an STS session token for temporary ones):
+/// the signer's own type, so a test builds its client and its emulator from one value.
+pub use cos_sign::Credentials;
 pub use faults::{ActiveFault, Fault, FaultId, FaultRule, Faults};
 pub use route::Operation;
 

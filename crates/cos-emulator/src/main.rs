@@ -12,7 +12,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use cos_emulator::{Config, Credential, Emulator};
+use cos_emulator::{Config, Credentials, Emulator};
 
 const USAGE: &str = "usage: cos-emulator [--listen ADDR] --secret-id ID --secret-key KEY \
 [--session-token TOKEN] [--data-dir DIR] [--region REGION] [--appid APPID] [--allow-anonymous]
@@ -120,7 +120,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
-    let mut credential = Credential::new(&args.secret_id, &args.secret_key);
+    let mut credential = Credentials::new(&args.secret_id, &args.secret_key);
     if let Some(token) = args.session_token {
         credential = credential.with_session_token(token);
     }

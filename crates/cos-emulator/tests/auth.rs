@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use cos_emulator::{Config, Credential};
+use cos_emulator::{Config, Credentials};
 use http::{Method, StatusCode};
 
 #[tokio::test]
@@ -108,7 +108,7 @@ async fn expired_signatures_and_skewed_dates() {
 #[tokio::test]
 async fn sts_tokens() {
     let config = Config::new(SECRET_ID, SECRET_KEY)
-        .credential(Credential::new("AKIDtemporary", "tempkey").with_session_token("token-1"));
+        .credential(Credentials::new("AKIDtemporary", "tempkey").with_session_token("token-1"));
     let emulator = start_with(config).await;
     let mut client = Client::new(&emulator).with_key("AKIDtemporary", "tempkey");
     client.token = Some("token-1".into());
