@@ -427,7 +427,10 @@ impl<'a> ErrorReader<'a> {
         // Names are matched by depth, not by name: `<Code>x</code>` still closes.
         config.check_end_names = false;
         config.check_comments = false;
-        config.trim_text(false);
+        // Whitespace between the root's children is skipped by the reader, no event made;
+        // inside a field it is content (`a &amp; b`), so `read` turns this off there.
+        config.trim_text_start = true;
+        config.trim_text_end = false;
         config.expand_empty_elements = false;
         // A lone `&` in a message must not throw away the rest of the document.
         config.allow_dangling_amp = true;
@@ -461,6 +464,7 @@ impl<'a> ErrorReader<'a> {
                     target = self.target_for(start.local_name().as_ref(), &body);
                     collected = Collected::Nothing;
                     depth = 1;
+                    self.reader.config_mut().trim_text_start = false;
                 }
                 Event::Start(_) => depth += 1,
                 Event::Empty(empty) if depth == 0 => {
@@ -473,6 +477,7 @@ impl<'a> ErrorReader<'a> {
                 Event::End(_) => {
                     depth -= 1;
                     if depth == 0 {
+                        self.reader.config_mut().trim_text_start = true;
                         let value = std::mem::replace(&mut collected, Collected::Nothing)
                             .finish(self.source, self.spans);
                         store(
