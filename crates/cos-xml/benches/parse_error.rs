@@ -47,8 +47,8 @@ fn ours(body: &[u8]) -> Option<usize> {
     cos_xml::parse_error(body).ok()?.code().map(str::len)
 }
 
-/// COS-shaped bodies every contender reads to the same code.
-fn corpus() -> Vec<Vec<u8>> {
+/// Every body of the vector file, with its case id.
+fn vector_bodies() -> Vec<(String, Vec<u8>)> {
     let path = format!(
         "{}/../../tests/vectors/error_vectors.json",
         env!("CARGO_MANIFEST_DIR")
@@ -59,12 +59,21 @@ fn corpus() -> Vec<Vec<u8>> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|case| case["id"].as_str().unwrap().starts_with("cos_"))
         .map(|case| {
-            base64::engine::general_purpose::STANDARD
+            let body = base64::engine::general_purpose::STANDARD
                 .decode(case["body_b64"].as_str().unwrap())
-                .unwrap()
+                .unwrap();
+            (case["id"].as_str().unwrap().to_owned(), body)
         })
+        .collect()
+}
+
+/// COS-shaped bodies every contender reads to the same code.
+fn corpus() -> Vec<Vec<u8>> {
+    vector_bodies()
+        .into_iter()
+        .filter(|(id, _)| id.starts_with("cos_"))
+        .map(|(_, body)| body)
         .filter(|body| {
             let code = cos_xml::parse_error(body)
                 .ok()
@@ -77,6 +86,9 @@ fn corpus() -> Vec<Vec<u8>> {
 }
 
 const GROUP: &str = "parse_error_corpus";
+/// `parse_error` alone over every vector body: HTML, JSON, truncated, 64 KiB... (the
+/// baselines cannot read most of them).
+const WHOLE_GROUP: &str = "parse_error_all_vectors";
 const CONTENDERS: [&str; 3] = ["cos_xml", "serde_owned", "memchr_floor"];
 
 fn bench(c: &mut Criterion, corpus: &[Vec<u8>]) {
@@ -110,11 +122,26 @@ fn bench(c: &mut Criterion, corpus: &[Vec<u8>]) {
     group.finish();
 }
 
+fn bench_all_vectors(c: &mut Criterion, bodies: &[Vec<u8>]) {
+    let bytes: usize = bodies.iter().map(Vec::len).sum();
+    let mut group = c.benchmark_group(WHOLE_GROUP);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function(BenchmarkId::from_parameter(CONTENDERS[0]), |b| {
+        b.iter(|| {
+            bodies
+                .iter()
+                .filter(|body| ours(black_box(body)).is_some())
+                .count()
+        })
+    });
+    group.finish();
+}
+
 /// Criterion's mean estimate for one contender, in nanoseconds per corpus pass.
-fn mean_ns(contender: &str) -> Option<f64> {
+fn mean_ns(group: &str, contender: &str) -> Option<f64> {
     let target = std::env::var("CARGO_TARGET_DIR")
         .unwrap_or_else(|_| format!("{}/../../target", env!("CARGO_MANIFEST_DIR")));
-    let path = format!("{target}/criterion/{GROUP}/{contender}/new/estimates.json");
+    let path = format!("{target}/criterion/{group}/{contender}/new/estimates.json");
     let estimates: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     estimates["mean"]["point_estimate"].as_f64()
@@ -132,12 +159,14 @@ fn main() {
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
     bench(&mut criterion, &corpus);
+    let all: Vec<Vec<u8>> = vector_bodies().into_iter().map(|(_, body)| body).collect();
+    bench_all_vectors(&mut criterion, &all);
     criterion.final_summary();
 
     let bytes: usize = corpus.iter().map(Vec::len).sum();
     let Some(means) = CONTENDERS
         .iter()
-        .map(|c| mean_ns(c))
+        .map(|c| mean_ns(GROUP, c))
         .collect::<Option<Vec<_>>>()
     else {
         println!("(ratios unavailable: run with `cargo bench`, criterion wrote no estimates)");
@@ -155,4 +184,13 @@ fn main() {
         means[1] / means[0],
         means[0] / means[2]
     );
+    if let Some(mean) = mean_ns(WHOLE_GROUP, CONTENDERS[0]) {
+        let all_bytes: usize = all.iter().map(Vec::len).sum();
+        println!(
+            "cos_xml over all {} vector bodies ({all_bytes} bytes): {:.1} ns/body, {:.1} MB/s",
+            all.len(),
+            mean / all.len() as f64,
+            all_bytes as f64 / mean * 1e3
+        );
+    }
 }
