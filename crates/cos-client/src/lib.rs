@@ -71,6 +71,7 @@ mod options;
 mod presign;
 mod retry;
 pub mod transport;
+mod upload;
 mod url;
 mod xml;
 
@@ -94,6 +95,7 @@ pub use object::{
 pub use options::{CannedAcl, StorageClass};
 pub use presign::PresignedRequest;
 pub use retry::RetryPolicy;
+pub use upload::{Upload, UploadFailure, UploadOutput};
 
 // The guides under `docs/` are compiled and run with the doc tests, so they cannot drift
 // from the API.
