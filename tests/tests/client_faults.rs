@@ -259,11 +259,20 @@ async fn a_corrupted_byte_is_an_integrity_error() {
         !target.exists(),
         "no corrupted file is left at the destination"
     );
-    let partial = target.with_file_name(format!(
-        "{}.cos-partial",
-        target.file_name().unwrap().to_string_lossy()
-    ));
-    assert!(!partial.exists(), "nor under its temporary name");
+    let leftovers: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            name.starts_with(&format!(
+                ".{}.",
+                target.file_name().unwrap().to_string_lossy()
+            )) && name.ends_with(".cos-partial")
+        })
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
 }
 
 #[tokio::test]

@@ -189,6 +189,14 @@ impl ListObjects {
             let Some(marker) = next else { return Ok(None) };
             let page = list.page(marker.as_deref()).await?;
             let following = page.continuation();
+            if page.is_truncated && following.is_none() {
+                // ending here would pass a partial listing off as complete
+                return Err(crate::error::client_error(
+                    cos_types::ClientErrorKind::Decode,
+                    "ListObjects: a page says more results follow but gives no NextMarker, \
+                     key or common prefix to continue from",
+                ));
+            }
             if following.is_some() && following == marker {
                 // a truncated page that does not move the marker would be fetched forever
                 return Err(crate::error::client_error(

@@ -149,6 +149,9 @@ impl From<Error> for Failure {
     }
 }
 
+/// The largest clock correction taken from a server (about ten years, in seconds).
+const MAX_CLOCK_OFFSET: i64 = 10 * 366 * 24 * 60 * 60;
+
 fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -190,7 +193,11 @@ impl Client {
     }
 
     /// Sets the clock offset used when signing (seconds added to the local clock).
+    ///
+    /// Clamped to ±10 years: no real clock is further off, and a bigger offset (from a
+    /// broken `Date` header) would put the signing time outside what HTTP dates can say.
     pub fn set_clock_offset(&self, seconds: i64) {
+        let seconds = seconds.clamp(-MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET);
         self.inner.clock_offset.store(seconds, Ordering::Relaxed);
     }
 
@@ -204,7 +211,7 @@ impl Client {
 
     /// Signing time: local time plus the learnt offset.
     pub(crate) fn now(&self) -> u64 {
-        u64::try_from(unix_now() + self.clock_offset()).unwrap_or(0)
+        u64::try_from(unix_now().saturating_add(self.clock_offset())).unwrap_or(0)
     }
 
     /// `(scheme, authority, path)` of a request for `bucket`/`key`.
@@ -332,12 +339,8 @@ impl Client {
             },
             None => run.instrument(span).await,
         };
-        let result = result.map_err(|error| error.with_earlier_attempts(earlier_attempts));
-        if let (Err(_), Sink::File(destination)) = (&result, &sink) {
-            // never leave a partial download behind under a temporary name
-            let _ = tokio::fs::remove_file(partial_path(destination)).await;
-        }
-        result
+        // A download's temporary file is its attempt's to remove (see `PartialFile`).
+        result.map_err(|error| error.with_earlier_attempts(earlier_attempts))
     }
 
     /// Runs the attempts of `op` and returns the last one's result; the error of every
@@ -384,7 +387,9 @@ impl Client {
                 self.set_clock_offset(offset);
                 skew_corrected = true;
                 if op.replayable() {
-                    // a correction, not a retry of a transient failure: no backoff, no attempt budget
+                    // a correction, not a retry of a transient failure: no backoff, and the
+                    // attempt it cost is given back
+                    attempt -= 1;
                     earlier_attempts.push(error);
                     continue;
                 }
@@ -571,13 +576,17 @@ fn check_upload_crc(operation: &'static str, headers: &HeaderMap, sent: Option<u
         return Ok(());
     };
     if sent != stored {
-        return Err(client_error(
+        // Not retried: only a download's mismatch is (error-model.md). The stored object
+        // is corrupt and the caller decides what to do with it.
+        return Err(cos_types::ClientError::new(
             ClientErrorKind::Integrity,
             format!(
                 "{operation}: the uploaded data's CRC-64 is {sent}, but COS stored {stored} \
                  (x-cos-hash-crc64ecma); the object is corrupt"
             ),
-        ));
+        )
+        .with_retryable(false)
+        .into());
     }
     Ok(())
 }
@@ -599,8 +608,9 @@ async fn read_bounded(
                 }
                 out.extend_from_slice(&chunk);
             }
-            // what arrived before the break is all there is to report
-            Some(Err(_)) | None => return (out.freeze(), false),
+            // the connection broke mid-body: what arrived is all there is, and it is cut
+            Some(Err(_)) => return (out.freeze(), true),
+            None => return (out.freeze(), false),
         }
     }
 }
@@ -678,13 +688,34 @@ fn longer_than_announced(operation: &'static str, announced: u64) -> Error {
     )
 }
 
-pub(crate) fn partial_path(destination: &Path) -> PathBuf {
-    let mut name = destination
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".cos-partial");
-    destination.with_file_name(name)
+/// A download's temporary file beside its destination, removed when dropped unless it
+/// was renamed into place: an error, a retry, or a cancelled (timed out) operation never
+/// leaves it behind.
+struct PartialFile {
+    path: PathBuf,
+    renamed: bool,
+}
+
+impl PartialFile {
+    /// `.<name>.<random>.cos-partial` in the destination's folder: a name of its own, so
+    /// two downloads to one destination never write into the same file.
+    fn beside(destination: &Path) -> Self {
+        let mut name = std::ffi::OsString::from(".");
+        name.push(destination.file_name().unwrap_or_default());
+        name.push(format!(".{:016x}.cos-partial", fastrand::u64(..)));
+        PartialFile {
+            path: destination.with_file_name(name),
+            renamed: false,
+        }
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 async fn write_file(
@@ -701,8 +732,8 @@ async fn write_file(
             e,
         )
     };
-    let partial = partial_path(destination);
-    let mut file = tokio::fs::File::create(&partial)
+    let mut partial = PartialFile::beside(destination);
+    let mut file = tokio::fs::File::create(&partial.path)
         .await
         .map_err(|e| io_error("cannot create", e))?;
     let mut written = 0u64;
@@ -726,8 +757,9 @@ async fn write_file(
         .await
         .map_err(|e| io_error("cannot sync", e))?;
     drop(file);
-    tokio::fs::rename(&partial, destination)
+    tokio::fs::rename(&partial.path, destination)
         .await
         .map_err(|e| io_error("cannot move the download to", e))?;
+    partial.renamed = true;
     Ok(written)
 }

@@ -197,8 +197,10 @@ impl GetObject {
         }
     }
 
-    /// Writes the object to `path`, through `<path>.cos-partial` renamed into place only
-    /// when the data is complete and verified; on failure nothing is left at either name.
+    /// Writes the object to `path`, through a temporary file of its own beside it
+    /// (`.<name>.<random>.cos-partial`) renamed into place only when the data is complete
+    /// and verified; on failure, retry or cancellation the temporary file is removed and
+    /// `path` is untouched.
     pub async fn to_file(mut self, path: impl AsRef<Path>) -> Result<ObjectMeta> {
         let op = self.operation()?;
         let answer = self
@@ -422,6 +424,8 @@ impl InitiateMultipartUpload {
     pub async fn send(mut self) -> Result<InitiateMultipartUploadOutput> {
         let key = parse_key(&self.key)?;
         let mut op = object_op(&self.bucket, "InitiateMultipartUpload", Method::POST, &key);
+        // Each call starts a new upload: resending after a lost answer would leave one behind.
+        op.idempotent = false;
         op.headers = self.headers.take()?;
         op.query = vec![("uploads", None)];
         let answer = self.bucket.client().execute(op, Sink::Buffer).await?;

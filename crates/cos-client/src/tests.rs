@@ -652,3 +652,136 @@ async fn a_listing_longer_than_announced_is_an_error_too() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_truncated_listing_page_with_nowhere_to_continue_is_an_error() {
+    use futures::TryStreamExt;
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push(ScriptedResponse::status(200).body(
+        "<ListBucketResult><Name>examplebucket-1250000000</Name><Prefix/><Marker/>\
+         <MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated></ListBucketResult>",
+    ));
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket
+        .list_objects()
+        .entries()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_client().map(|c| c.kind()),
+        Some(ClientErrorKind::Decode),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_clock_correction_does_not_use_up_an_attempt() {
+    let transport = Arc::new(ScriptedTransport::new());
+    let server_time = std::time::SystemTime::now() + Duration::from_secs(3600);
+    transport.push(
+        ScriptedResponse::status(403)
+            .header("date", &httpdate::fmt_http_date(server_time))
+            .body("<Error><Code>RequestTimeTooSkewed</Code><Message>skew</Message></Error>"),
+    );
+    transport.push(slow_down());
+    transport.push(ScriptedResponse::status(200));
+    let client = Client::builder()
+        .endpoint("http://127.0.0.1:9")
+        .credentials(Credentials::new("AKIDtest", "secret"))
+        .transport(transport.clone())
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .base_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    // correction, then one throttled attempt and one retry: within two attempts
+    client.bucket(BUCKET).unwrap().head().await.unwrap();
+    assert_eq!(transport.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn an_upload_checksum_mismatch_is_reported_not_retried() {
+    let transport = Arc::new(ScriptedTransport::new());
+    for _ in 0..3 {
+        transport.push(ScriptedResponse::status(200).header(
+            "x-cos-hash-crc64ecma",
+            &crc64(b"something else").to_string(),
+        ));
+    }
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket
+        .put_object("k")
+        .body("data")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_client().map(|c| c.kind()),
+        Some(ClientErrorKind::Integrity)
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(transport.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn initiating_a_multipart_upload_is_not_resent_after_a_server_error() {
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push(slow_down());
+    transport.push(ScriptedResponse::status(500));
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    // SlowDown means the request was refused, not run: resending is safe.
+    let _ = bucket.initiate_multipart_upload("k").send().await;
+    let throttled = transport.requests().len();
+    assert_eq!(throttled, 2, "throttling is retried");
+
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push(ScriptedResponse::status(500));
+    transport.push(ScriptedResponse::status(500));
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket
+        .initiate_multipart_upload("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(
+        transport.requests().len(),
+        1,
+        "a 500 may have started an upload: not resent"
+    );
+}
+
+#[tokio::test]
+async fn an_error_body_cut_by_the_connection_says_it_was_cut() {
+    let transport = Arc::new(ScriptedTransport::new());
+    for _ in 0..4 {
+        transport.push(
+            ScriptedResponse::status(404)
+                .body("<Error><Code>NoSuchKey</Code><Mess")
+                .break_after_body(),
+        );
+    }
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket.get_object("k").send().await.unwrap_err();
+    let service = error.as_service().expect("a service error");
+    assert_eq!(service.code(), "NoSuchKey");
+    assert!(service.raw_body_truncated());
+}
+
+#[tokio::test]
+async fn an_absurd_clock_offset_is_clamped_and_requests_still_go_out() {
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push(ScriptedResponse::status(200));
+    transport.push(ScriptedResponse::status(200));
+    let client = client(&transport);
+    client.set_clock_offset(i64::MAX);
+    assert!(client.clock_offset() < i64::MAX / 2);
+    client.bucket(BUCKET).unwrap().head().await.unwrap();
+    client.set_clock_offset(i64::MIN);
+    client.bucket(BUCKET).unwrap().head().await.unwrap();
+    assert_eq!(transport.requests().len(), 2);
+}
