@@ -64,11 +64,28 @@ pub async fn world(name: &str) -> World {
 }
 
 /// A transport that counts the requests it forwards to the default reqwest transport, so a
-/// test can tell a retried operation from one that succeeded at once.
-#[derive(Debug)]
+/// test can tell a retried operation from one that succeeded at once. It also tracks how many
+/// requests are in flight at once, can hold requests back until enough are, and can run a
+/// hook on each request before forwarding it.
 pub struct CountingTransport {
     inner: cos_client::transport::reqwest::ReqwestTransport,
     sent: std::sync::atomic::AtomicUsize,
+    in_flight: std::sync::atomic::AtomicUsize,
+    max_in_flight: tokio::sync::watch::Sender<usize>,
+    hold_until_in_flight: std::sync::atomic::AtomicUsize,
+    hook: std::sync::Mutex<Option<RequestHook>>,
+}
+
+/// A function run on each request before it is forwarded.
+pub type RequestHook = Box<dyn Fn(&http::Request<cos_client::transport::Body>) + Send + Sync>;
+
+impl std::fmt::Debug for CountingTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountingTransport")
+            .field("sent", &self.sent())
+            .field("max_in_flight", &self.max_in_flight())
+            .finish_non_exhaustive()
+    }
 }
 
 impl CountingTransport {
@@ -77,12 +94,37 @@ impl CountingTransport {
         std::sync::Arc::new(CountingTransport {
             inner: cos_client::transport::reqwest::ReqwestTransport::new().expect("a transport"),
             sent: std::sync::atomic::AtomicUsize::new(0),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
+            max_in_flight: tokio::sync::watch::Sender::new(0),
+            hold_until_in_flight: std::sync::atomic::AtomicUsize::new(0),
+            hook: std::sync::Mutex::new(None),
         })
     }
 
     /// How many requests went out.
     pub fn sent(&self) -> usize {
         self.sent.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The most requests that were in flight (sent, no answer yet) at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        *self.max_in_flight.borrow()
+    }
+
+    /// Holds every Upload Part request (one with a `partNumber` query) back until `count`
+    /// requests have been in flight together once (so a caller that never sends that many
+    /// at a time waits forever).
+    pub fn hold_until_in_flight(&self, count: usize) {
+        self.hold_until_in_flight
+            .store(count, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Runs `hook` on each request before forwarding it.
+    pub fn set_hook(
+        &self,
+        hook: impl Fn(&http::Request<cos_client::transport::Body>) + Send + Sync + 'static,
+    ) {
+        *self.hook.lock().unwrap() = Some(Box::new(hook));
     }
 }
 
@@ -95,8 +137,31 @@ impl cos_client::transport::Transport for CountingTransport {
         http::Response<cos_client::transport::ResponseBody>,
         cos_client::transport::TransportError,
     > {
-        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.send(request).await
+        use std::sync::atomic::Ordering;
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        if let Some(hook) = self.hook.lock().unwrap().as_ref() {
+            hook(&request);
+        }
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.send_if_modified(|max| {
+            let raised = now > *max;
+            *max = (*max).max(now);
+            raised
+        });
+        let is_part = request
+            .uri()
+            .query()
+            .is_some_and(|query| query.contains("partNumber="));
+        if is_part {
+            let target = self.hold_until_in_flight.load(Ordering::SeqCst);
+            let mut max = self.max_in_flight.subscribe();
+            max.wait_for(|max| *max >= target)
+                .await
+                .expect("the sender lives in self");
+        }
+        let answer = self.inner.send(request).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        answer
     }
 }
 

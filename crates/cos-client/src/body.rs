@@ -108,6 +108,44 @@ impl PutBody {
         !matches!(self.source, Source::Stream { .. })
     }
 
+    /// `len` bytes of this body from byte `offset`, as a body of its own; `None` for a
+    /// one-shot stream, which cannot be cut into parts that are each replayable.
+    pub(crate) fn slice(&self, offset: u64, len: u64) -> Option<PutBody> {
+        debug_assert!(offset + len <= self.len(), "a slice within the body");
+        match &self.source {
+            Source::Bytes { bytes, .. } => {
+                let start = usize::try_from(offset).ok()?;
+                let end = usize::try_from(offset + len).ok()?;
+                Some(PutBody::from(bytes.slice(start..end)))
+            }
+            Source::File {
+                path,
+                offset: start,
+                ..
+            } => Some(PutBody::file_range(path.clone(), start + offset, len)),
+            Source::Stream { .. } => None,
+        }
+    }
+
+    /// The CRC-64 of the body's bytes, read in chunks (a file is never held in memory whole).
+    /// `Ok(None)` for a one-shot stream, which reading would consume.
+    pub(crate) async fn read_crc64(&self) -> io::Result<Option<u64>> {
+        match &self.source {
+            Source::Bytes { bytes, crc } => Ok(Some(*crc.get_or_init(|| crc64(bytes)))),
+            Source::File { .. } => {
+                let Some(opened) = self.open().await? else {
+                    return Ok(None);
+                };
+                let mut body = opened.body;
+                while let Some(chunk) = futures::StreamExt::next(&mut body).await {
+                    chunk?;
+                }
+                Ok(opened.crc.get())
+            }
+            Source::Stream { .. } => Ok(None),
+        }
+    }
+
     /// Opens the body for one attempt. `Ok(None)`: a one-shot stream already consumed.
     pub(crate) async fn open(&self) -> io::Result<Option<OpenedBody>> {
         match &self.source {

@@ -116,6 +116,8 @@ pub(crate) enum Sink<'a> {
 pub(crate) struct Answer {
     pub(crate) parts: http::response::Parts,
     pub(crate) payload: Payload,
+    /// The CRC-64 of the request body as it was read and sent (uploads only).
+    pub(crate) sent_crc: Option<u64>,
 }
 
 pub(crate) enum Payload {
@@ -504,12 +506,9 @@ impl Client {
             });
         }
 
+        let sent_crc = upload_crc.and_then(|slot| slot.get());
         if op.verify_upload && self.inner.config.verify_crc64 {
-            check_upload_crc(
-                op.name,
-                &parts.headers,
-                upload_crc.and_then(|slot| slot.get()),
-            )?;
+            check_upload_crc(op.name, &parts.headers, sent_crc)?;
         }
 
         let check = if op.download {
@@ -541,7 +540,11 @@ impl Client {
                 Payload::File
             }
         };
-        Ok(Answer { parts, payload })
+        Ok(Answer {
+            parts,
+            payload,
+            sent_crc,
+        })
     }
 }
 

@@ -15,6 +15,9 @@
 //! - Integrity: uploads and whole-object downloads are checked against
 //!   `x-cos-hash-crc64ecma` ([`crc64`], [`Crc64`], [`crc64_combine`]); a corrupted or
 //!   truncated download is never returned as success.
+//! - Large uploads: [`Bucket::upload_file`] sends one PUT Object or a concurrent multipart
+//!   upload read part by part from the file; a failure ([`UploadFailure`]) carries the upload
+//!   id and the parts done, for [`Upload::resume`].
 //! - Transport: any [`transport::Transport`]; [`transport::reqwest::ReqwestTransport`]
 //!   by default (feature `reqwest`).
 //!
@@ -71,6 +74,7 @@ mod options;
 mod presign;
 mod retry;
 pub mod transport;
+mod upload;
 mod url;
 mod xml;
 
@@ -94,6 +98,7 @@ pub use object::{
 pub use options::{CannedAcl, StorageClass};
 pub use presign::PresignedRequest;
 pub use retry::RetryPolicy;
+pub use upload::{Upload, UploadFailure, UploadOutput};
 
 // The guides under `docs/` are compiled and run with the doc tests, so they cannot drift
 // from the API.

@@ -29,7 +29,12 @@ pub(crate) fn parse_key(key: &str) -> Result<ObjectKey> {
         .map_err(|e| invalid_input(format!("object key {key:?}: {e}")))
 }
 
-fn object_op(bucket: &Bucket, name: &'static str, method: Method, key: &ObjectKey) -> Operation {
+pub(crate) fn object_op(
+    bucket: &Bucket,
+    name: &'static str,
+    method: Method,
+    key: &ObjectKey,
+) -> Operation {
     let mut op = Operation::new(name, method);
     op.bucket = Some(bucket.name().clone());
     op.key = Some(key.clone());
@@ -410,6 +415,11 @@ impl InitiateMultipartUpload {
     common_object_options!();
     write_object_options!();
 
+    /// Replaces the headers with ones already collected (by a higher-level builder).
+    pub(crate) fn set_headers(&mut self, headers: http::HeaderMap) {
+        self.headers.map = headers;
+    }
+
     /// Starts the upload and returns its id.
     pub async fn send(mut self) -> Result<InitiateMultipartUploadOutput> {
         let key = parse_key(&self.key)?;
@@ -433,6 +443,20 @@ impl Bucket {
         part_number: u32,
         body: impl Into<PutBody>,
     ) -> Result<UploadPartOutput> {
+        let (output, _) = self
+            .upload_part_reporting_crc(key, upload_id, part_number, body.into())
+            .await?;
+        Ok(output)
+    }
+
+    /// [`upload_part`](Self::upload_part), also giving the CRC-64 of the bytes as read and sent.
+    pub(crate) async fn upload_part_reporting_crc(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: PutBody,
+    ) -> Result<(UploadPartOutput, Option<u64>)> {
         if !(1..=10_000).contains(&part_number) {
             return Err(invalid_input(format!(
                 "part number {part_number} is outside 1..=10000"
@@ -444,19 +468,19 @@ impl Bucket {
             ("partNumber", Some(part_number.to_string())),
             ("uploadId", Some(upload_id.to_owned())),
         ];
-        let body = body.into();
         let size = body.len();
         op.body = Some(body);
         op.verify_upload = true;
         let answer = self.client().execute(op, Sink::Buffer).await?;
         let headers = &answer.parts.headers;
-        Ok(UploadPartOutput {
+        let output = UploadPartOutput {
             part_number,
             size,
             etag: header_string(headers, "etag"),
             crc64: crc64_header(headers),
             request_id: header_string(headers, "x-cos-request-id"),
-        })
+        };
+        Ok((output, answer.sent_crc))
     }
 
     /// Complete Multipart Upload. A 200 whose body is `<Error>` or lacks an ETag is an error.
