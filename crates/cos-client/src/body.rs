@@ -356,4 +356,39 @@ mod tests {
         }
         std::fs::remove_file(&path).unwrap();
     }
+
+    #[tokio::test]
+    async fn slices_read_their_own_bytes() {
+        let path = std::env::temp_dir().join(format!("cos-client-slice-{}", fastrand::u64(..)));
+        std::fs::write(&path, b"0123456789").unwrap();
+        let file = PutBody::file_range(&path, 2, 7); // "2345678"
+        let part = file.slice(3, 2).expect("a file can be sliced");
+        assert_eq!(part.len(), 2);
+        assert_eq!(
+            &part
+                .open()
+                .await
+                .unwrap()
+                .unwrap()
+                .body
+                .collect()
+                .await
+                .unwrap()[..],
+            b"56"
+        );
+        assert_eq!(part.read_crc64().await.unwrap(), Some(crc64(b"56")));
+
+        let bytes = PutBody::from("abcdef")
+            .slice(1, 3)
+            .expect("bytes can be sliced");
+        assert_eq!(bytes.read_crc64().await.unwrap(), Some(crc64(b"bcd")));
+
+        let stream = PutBody::stream(futures::stream::empty(), 0);
+        assert!(
+            stream.slice(0, 0).is_none(),
+            "a one-shot stream cannot be cut"
+        );
+        assert_eq!(stream.read_crc64().await.unwrap(), None);
+        std::fs::remove_file(&path).unwrap();
+    }
 }
