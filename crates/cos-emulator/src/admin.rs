@@ -7,7 +7,7 @@
 //! | `POST /-/faults` + a [`FaultRule`] as JSON | installs it; answers `201 {"id":1}` |
 //! | `DELETE /-/faults` | removes every rule |
 //! | `DELETE /-/faults/<id>` | removes one rule (404 if unknown) |
-//! | `GET /-/clock`, `PUT /-/clock` + `{"skew_secs":-1200}` | reads or sets the clock skew |
+//! | `GET /-/clock`, `PUT /-/clock` + `{"skew_secs":-1200}` | reads or sets the clock skew (at most ten years either way; 400 beyond) |
 //! | `GET /-/health` | `{"status":"ok"}` |
 
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::body::{self, ResponseBody};
-use crate::faults::{FaultId, FaultRule};
+use crate::faults::{FaultId, FaultRule, MAX_CLOCK_SKEW_SECS};
 use crate::server::Shared;
 
 /// Largest admin request body.
@@ -59,9 +59,16 @@ pub(crate) async fn handle(
             },
         ),
         (&Method::PUT, "clock") => match read_json::<Clock>(body).await {
+            Ok(clock) if clock.skew_secs.unsigned_abs() > MAX_CLOCK_SKEW_SECS.unsigned_abs() => {
+                bad_request(&format!(
+                    "skew_secs {} is out of range: the clock skew is at most \
+                     {MAX_CLOCK_SKEW_SECS} s (ten years) either way",
+                    clock.skew_secs
+                ))
+            }
             Ok(clock) => {
-                faults.set_clock_skew(clock.skew_secs);
-                json_response(StatusCode::OK, &clock)
+                let skew_secs = faults.set_clock_skew(clock.skew_secs);
+                json_response(StatusCode::OK, &Clock { skew_secs })
             }
             Err(message) => bad_request(&message),
         },

@@ -78,8 +78,8 @@ pub(crate) fn object(segments: Arc<[Segment]>, start: u64, end: u64) -> Response
                     Ok(bytes.slice(from..from + want as usize))
                 }
                 Segment::File { file, offset, .. } => {
-                    let path = file.path().to_path_buf();
-                    read_file_chunk(&mut cursor.file, &path, offset + cursor.offset, want).await
+                    read_file_chunk(&mut cursor.file, file.path(), offset + cursor.offset, want)
+                        .await
                 }
             };
             return Some(match chunk {

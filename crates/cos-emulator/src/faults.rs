@@ -177,6 +177,9 @@ pub struct ActiveFault {
     pub remaining: Option<u64>,
 }
 
+/// The largest clock skew [`Faults::set_clock_skew`] accepts, either way: ten years.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 10 * 366 * 24 * 60 * 60;
+
 /// The fault rules and clock skew of a running emulator. Cheap to clone; every clone
 /// controls the same emulator.
 #[derive(Debug, Clone, Default)]
@@ -231,10 +234,15 @@ impl Faults {
 
     /// Moves the server clock by `seconds` (negative: into the past). It shows in the
     /// `Date` header and in the checks of request time and signature validity.
-    pub fn set_clock_skew(&self, seconds: i64) {
+    ///
+    /// The skew is clamped to ±[`MAX_CLOCK_SKEW_SECS`] (about ten years), which keeps the
+    /// server's time a date an HTTP header can show; the clamped value is returned.
+    pub fn set_clock_skew(&self, seconds: i64) -> i64 {
+        let seconds = seconds.clamp(-MAX_CLOCK_SKEW_SECS, MAX_CLOCK_SKEW_SECS);
         self.inner
             .clock_skew_millis
-            .store(seconds.saturating_mul(1000), Ordering::Relaxed);
+            .store(seconds * 1000, Ordering::Relaxed);
+        seconds
     }
 
     /// The current clock skew in seconds.
@@ -246,11 +254,14 @@ impl Faults {
     pub(crate) fn now(&self) -> SystemTime {
         let skew = self.inner.clock_skew_millis.load(Ordering::Relaxed);
         let now = SystemTime::now();
-        if skew >= 0 {
-            now + Duration::from_millis(skew.unsigned_abs())
+        let shift = Duration::from_millis(skew.unsigned_abs());
+        let skewed = if skew >= 0 {
+            now.checked_add(shift)
         } else {
-            now - Duration::from_millis(skew.unsigned_abs())
-        }
+            now.checked_sub(shift)
+        };
+        // The skew is clamped when set, so this only guards against a host clock gone wild.
+        skewed.unwrap_or(now)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ActiveFault>> {
@@ -357,5 +368,16 @@ mod tests {
         let behind = SystemTime::now().duration_since(faults.now()).unwrap();
         assert!(behind >= Duration::from_secs(3599), "{behind:?}");
         assert_eq!(faults.clock_skew(), -3600);
+    }
+
+    #[test]
+    fn clock_skew_is_clamped_to_ten_years() {
+        let faults = Faults::default();
+        assert_eq!(faults.set_clock_skew(i64::MIN), -MAX_CLOCK_SKEW_SECS);
+        assert_eq!(faults.clock_skew(), -MAX_CLOCK_SKEW_SECS);
+        assert!(faults.now() < SystemTime::now());
+        assert_eq!(faults.set_clock_skew(i64::MAX), MAX_CLOCK_SKEW_SECS);
+        assert!(faults.now() > SystemTime::now());
+        assert_eq!(faults.set_clock_skew(-42), -42);
     }
 }

@@ -63,7 +63,7 @@ pub use config::Config;
 /// The key pairs the emulator accepts (with an STS session token for temporary ones):
 /// the signer's own type, so a test builds its client and its emulator from one value.
 pub use cos_sign::Credentials;
-pub use faults::{ActiveFault, Fault, FaultId, FaultRule, Faults};
+pub use faults::{ActiveFault, Fault, FaultId, FaultRule, Faults, MAX_CLOCK_SKEW_SECS};
 pub use route::Operation;
 
 /// A running emulator. Dropping it stops accepting connections; [`Emulator::shutdown`]

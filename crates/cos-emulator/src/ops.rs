@@ -651,11 +651,13 @@ fn parse_range(header: &str, size: u64) -> Option<CosResult<(u64, u64)>> {
         if last < start {
             return None;
         }
-        (last + 1).min(size)
+        // A `last` past the object is clamped, even `u64::MAX`.
+        last.saturating_add(1).min(size)
     };
     if start >= size {
         return unsatisfiable();
     }
+    debug_assert!(start < end && end <= size);
     Some(Ok((start, end)))
 }
 
@@ -685,7 +687,7 @@ fn get_object(cx: &Context<'_>) -> CosResult<Response<ResponseBody>> {
     let headers = response.headers_mut();
     object_headers(headers, &meta);
     headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(end - start));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(end.saturating_sub(start)));
     if range.is_some() {
         *response.status_mut() = StatusCode::PARTIAL_CONTENT;
         let value = format!("bytes {start}-{}/{}", end.saturating_sub(1), meta.size);
@@ -846,14 +848,15 @@ async fn upload_part_copy(cx: &Context<'_>) -> CosResult<Response<ResponseBody>>
             )))
         })?,
     };
-    if end - start > MAX_SINGLE_UPLOAD {
+    let len = end.saturating_sub(start);
+    if len > MAX_SINGLE_UPLOAD {
         return Err(CosError::bad_request(
             "EntityTooLarge",
             "A part is at most 5 GB.",
         ));
     }
     let segments = store::slice_segments(&source.segments, start, end);
-    let mut reader = body::object(segments.clone(), 0, end - start);
+    let mut reader = body::object(segments.clone(), 0, len);
     let mut hasher = BodyHasher::new();
     while let Some(frame) = reader.frame().await {
         let frame =
@@ -865,7 +868,7 @@ async fn upload_part_copy(cx: &Context<'_>) -> CosResult<Response<ResponseBody>>
     let (md5, crc64) = hasher.finish();
     let content = Content {
         segments,
-        len: end - start,
+        len,
         md5,
         crc64,
     };
@@ -952,6 +955,46 @@ mod tests {
         assert!(parse_range("bytes=5-1", 100).is_none());
         assert!(parse_range("items=0-1", 100).is_none());
         assert!(parse_range("bytes=0-1,5-6", 100).is_none());
+    }
+
+    #[test]
+    fn extreme_ranges_never_overflow() {
+        let max = u64::MAX;
+        assert_eq!(
+            parse_range(&format!("bytes=5-{max}"), 100)
+                .unwrap()
+                .unwrap(),
+            (5, 100)
+        );
+        assert_eq!(
+            parse_range(&format!("bytes={}-{max}", max - 1), 100)
+                .unwrap()
+                .unwrap_err()
+                .code,
+            "InvalidRange"
+        );
+        assert_eq!(
+            parse_range(&format!("bytes=0-{max}"), max)
+                .unwrap()
+                .unwrap(),
+            (0, max)
+        );
+        assert_eq!(
+            parse_range(&format!("bytes=-{max}"), 100).unwrap().unwrap(),
+            (0, 100)
+        );
+        assert_eq!(
+            parse_range("bytes=-0", 100).unwrap().unwrap_err().code,
+            "InvalidRange"
+        );
+        assert_eq!(
+            parse_range("bytes=-5", 0).unwrap().unwrap_err().code,
+            "InvalidRange"
+        );
+        assert_eq!(
+            parse_range("bytes=0-", 0).unwrap().unwrap_err().code,
+            "InvalidRange"
+        );
     }
 
     #[test]

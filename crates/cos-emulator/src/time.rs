@@ -14,9 +14,14 @@ pub(crate) fn from_unix_millis(millis: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(millis)
 }
 
-/// `Thu, 16 May 2019 06:45:51 GMT`.
+/// The last instant an HTTP date can show: 9999-12-31T23:59:59Z.
+const LAST_HTTP_DATE_SECS: u64 = 253_402_300_799;
+
+/// `Thu, 16 May 2019 06:45:51 GMT`. Total: a time before 1970 or after year 9999 (which
+/// `httpdate` cannot format) is shown as the nearest instant it can.
 pub(crate) fn http_date(time: SystemTime) -> String {
-    httpdate::fmt_http_date(time)
+    let last = UNIX_EPOCH + Duration::from_secs(LAST_HTTP_DATE_SECS);
+    httpdate::fmt_http_date(time.clamp(UNIX_EPOCH, last))
 }
 
 pub(crate) fn parse_http_date(text: &str) -> Option<SystemTime> {
@@ -71,5 +76,13 @@ mod tests {
         assert_eq!(http_date(t), "Thu, 16 May 2019 06:45:51 GMT");
         assert_eq!(parse_http_date("Thu, 16 May 2019 06:45:51 GMT"), Some(t));
         assert_eq!(parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn http_date_is_total() {
+        let before_1970 = UNIX_EPOCH - Duration::from_secs(2_000_000_000);
+        assert_eq!(http_date(before_1970), "Thu, 01 Jan 1970 00:00:00 GMT");
+        let after_9999 = UNIX_EPOCH + Duration::from_secs(LAST_HTTP_DATE_SECS + 86_400);
+        assert_eq!(http_date(after_9999), "Fri, 31 Dec 9999 23:59:59 GMT");
     }
 }

@@ -142,6 +142,31 @@ async fn sts_tokens() {
 }
 
 #[tokio::test]
+async fn signature_mismatch_diagnostics_do_not_show_the_session_token() {
+    let token = "SessionTokenSecret42";
+    let config = Config::new(SECRET_ID, SECRET_KEY)
+        .credential(Credentials::new("AKIDtemporary", "tempkey").with_session_token(token));
+    let emulator = start_with(config).await;
+    let mut client = Client::new(&emulator).with_key("AKIDtemporary", "not-the-key");
+    client.token = Some(token.into());
+    let reply = client.get("/").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.code(), "SignatureDoesNotMatch");
+    let message = reply.xml("Message").unwrap();
+    assert!(
+        message.contains("x-cos-security-token=&lt;redacted&gt;"),
+        "{message}"
+    );
+    assert!(!reply.text().contains(token), "{}", reply.text());
+    for (name, value) in &reply.headers {
+        assert!(
+            !value.to_str().unwrap_or_default().contains(token),
+            "{name}: {value:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn presigned_urls() {
     let (_emulator, client) = with_bucket().await;
     client

@@ -312,3 +312,48 @@ async fn ok_with_error_body_for_complete_multipart_upload() {
     assert!(done.text().contains("<CompleteMultipartUploadResult>"));
     assert_eq!(client.get(&path).await.body, "only part");
 }
+
+#[tokio::test]
+async fn an_extreme_clock_skew_is_refused_and_the_server_keeps_answering() {
+    let (emulator, client) = with_bucket().await;
+    let admin = |body: &str| {
+        client
+            .anonymous()
+            .request(Method::PUT, "/-/clock")
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+    };
+    let refused = admin(r#"{"skew_secs":-2000000000}"#).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .text()
+            .contains("skew_secs -2000000000 is out of range"),
+        "{}",
+        refused.text()
+    );
+    let unchanged = client.anonymous().get("/-/clock").await;
+    assert_eq!(unchanged.text(), r#"{"skew_secs":0}"#);
+
+    // The largest skews accepted, either way, and one set through the API beyond them
+    // (clamped): every request is still answered, with a Date header.
+    let limit = cos_emulator::MAX_CLOCK_SKEW_SECS;
+    for skew in [-limit, limit] {
+        let accepted = admin(&format!(r#"{{"skew_secs":{skew}}}"#)).await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text());
+        let reply = send_raw(emulator.addr(), client.request(Method::GET, "/").build())
+            .await
+            .unwrap_or_else(|e| panic!("no answer with a skew of {skew} s: {e}"));
+        assert!(reply.header("date").is_some(), "skew {skew}");
+    }
+    assert_eq!(
+        emulator.faults().set_clock_skew(-2_000_000_000),
+        -limit,
+        "clamped"
+    );
+    let reply = send_raw(emulator.addr(), client.request(Method::GET, "/").build())
+        .await
+        .expect("answered after an extreme skew set through the API");
+    assert!(reply.header("date").is_some());
+}

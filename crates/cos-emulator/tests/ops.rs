@@ -211,6 +211,36 @@ async fn ranges() {
 }
 
 #[tokio::test]
+async fn a_last_byte_of_u64_max_is_clamped_to_the_object() {
+    let (emulator, client) = with_bucket().await;
+    let data = data(100, 3);
+    let path = format!("/{BUCKET}/huge-range");
+    client.put(&path, data.clone()).await;
+    let range = format!("bytes=5-{}", u64::MAX);
+    for method in [Method::GET, Method::HEAD] {
+        let request = client
+            .request(method.clone(), &path)
+            .header("range", &range)
+            .build();
+        let reply = send_raw(emulator.addr(), request)
+            .await
+            .unwrap_or_else(|e| panic!("{method} with {range:?} got no answer: {e}"));
+        assert_eq!(reply.status, StatusCode::PARTIAL_CONTENT, "{method}");
+        assert_eq!(reply.header("content-length"), Some("95"), "{method}");
+        assert_eq!(
+            reply.header("content-range"),
+            Some("bytes 5-99/100"),
+            "{method}"
+        );
+        if method == Method::GET {
+            assert_eq!(reply.body, data[5..]);
+        }
+    }
+    // The server is still up.
+    assert_eq!(client.get(&path).await.body, data);
+}
+
+#[tokio::test]
 async fn conditional_requests() {
     let (_emulator, client) = with_bucket().await;
     let path = format!("/{BUCKET}/c");
@@ -826,6 +856,24 @@ async fn upload_part_copy() {
         .send()
         .await;
     assert_eq!(beyond.code(), "InvalidRange");
+
+    // A last byte of u64::MAX is clamped to the source: the part is bytes 7.. of it.
+    let request = client
+        .request(
+            Method::PUT,
+            &format!("/{BUCKET}/x?partNumber=1&uploadId={upload_id}"),
+        )
+        .header("x-cos-copy-source", &format!("/{BUCKET}/source"))
+        .header("x-cos-copy-source-range", &format!("bytes=7-{}", u64::MAX))
+        .build();
+    let huge = send_raw(client.addr, request)
+        .await
+        .expect("a huge copy-source range is answered");
+    assert_eq!(huge.status, StatusCode::OK, "{}", huge.text());
+    assert_eq!(
+        huge.header("x-cos-hash-crc64ecma"),
+        Some(crc64(&source[7..]).to_string().as_str())
+    );
 }
 
 #[tokio::test]

@@ -10,8 +10,8 @@ use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use sha1::{Digest, Sha1};
 use smallvec::SmallVec;
 
-use crate::KeyTime;
 use crate::encode::{Decoder, Encoded, decode_one, encode_byte, is_unreserved};
+use crate::{KeyTime, SECURITY_TOKEN_HEADER};
 
 type HmacSha1 = Hmac<Sha1>;
 
@@ -468,6 +468,17 @@ impl<'a> Canonical<'a> {
 
     /// Writes the COS `HttpString`.
     pub(crate) fn write_http_string<S: Sink>(&self, sink: &mut S) {
+        self.write_http_string_as::<S, false>(sink);
+    }
+
+    /// The `HttpString` for diagnostics: the values of session-token headers and parameters
+    /// are replaced by [`REDACTED`] (the signature is always computed over the real string).
+    pub(crate) fn write_http_string_redacted<S: Sink>(&self, sink: &mut S) {
+        self.write_http_string_as::<S, true>(sink);
+    }
+
+    #[inline]
+    fn write_http_string_as<S: Sink, const REDACT: bool>(&self, sink: &mut S) {
         for byte in self.method.as_str().bytes() {
             sink.put_byte(byte.to_ascii_lowercase());
         }
@@ -481,7 +492,11 @@ impl<'a> Canonical<'a> {
             }
             put_decoded_encoded(sink, param.name, true);
             sink.put_byte(b'=');
-            put_decoded_encoded(sink, param.value, false);
+            if REDACT && is_token_name(param.canonical_name()) {
+                sink.put(REDACTED);
+            } else {
+                put_decoded_encoded(sink, param.value, false);
+            }
         }
         sink.put_byte(b'\n');
         for (index, header) in self.headers.iter().enumerate() {
@@ -490,7 +505,11 @@ impl<'a> Canonical<'a> {
             }
             put_encoded_slice(sink, header.name.as_bytes(), true);
             sink.put_byte(b'=');
-            header.put_value(sink);
+            if REDACT && is_token_name(header.canonical_name()) {
+                sink.put(REDACTED);
+            } else {
+                header.put_value(sink);
+            }
         }
         sink.put_byte(b'\n');
     }
@@ -526,6 +545,24 @@ impl<'a> Canonical<'a> {
         self.write_http_string(&mut sink);
         sink.finish_hex()
     }
+}
+
+/// Headers and parameters whose values are session tokens.
+const TOKEN_NAMES: [&str; 2] = [SECURITY_TOKEN_HEADER, "x-ci-security-token"];
+
+/// What diagnostics show in place of a secret.
+pub(crate) const REDACTED: &[u8] = b"<redacted>";
+
+/// Whether a canonical (lowercased, encoded) name is one of [`TOKEN_NAMES`].
+fn is_token_name(canonical_name: impl Iterator<Item = u8> + Clone) -> bool {
+    TOKEN_NAMES
+        .iter()
+        .any(|token| canonical_name.clone().eq(token.bytes()))
+}
+
+/// `lower(UrlEncode(name))`, lazily: the canonical form of a header or parameter name.
+pub(crate) fn canonical_name(name: &[u8]) -> impl Iterator<Item = u8> + Clone + '_ {
+    encoded(name.iter().copied(), true)
 }
 
 /// `"<start>;<end>"` on the stack.
@@ -697,6 +734,30 @@ mod tests {
             http_string(&request),
             "get\n/a/b+c\n%e5%90%8d=1&acl=&b=%2B%20%20&uploadid=Q%3D%3D&x=%25zz\nhost=h\n"
         );
+    }
+
+    #[test]
+    fn the_redacted_http_string_hides_token_values_only() {
+        let request =
+            Request::get("/k?x-cos-security-token=qtoken&X-CI-Security-Token=citoken&a=1")
+                .header("host", "h")
+                .header("x-cos-security-token", "htoken")
+                .body(())
+                .unwrap();
+        let canonical = Canonical::collect(&request, |_| true, &[], |_| true);
+        let mut redacted = Vec::new();
+        canonical.write_http_string_redacted(&mut redacted);
+        assert_eq!(
+            String::from_utf8(redacted).unwrap(),
+            "get\n/k\na=1&x-ci-security-token=<redacted>&x-cos-security-token=<redacted>\n\
+             host=h&x-cos-security-token=<redacted>\n"
+        );
+        let mut real = Vec::new();
+        canonical.write_http_string(&mut real);
+        let real = String::from_utf8(real).unwrap();
+        for token in ["qtoken", "citoken", "htoken"] {
+            assert!(real.contains(token), "{real}");
+        }
     }
 
     #[test]

@@ -323,6 +323,8 @@ pub struct SigningReport {
     key_time: String,
     sign_key: String,
     http_string: Vec<u8>,
+    /// The `HttpString` with token values redacted, for `Debug`.
+    http_string_redacted: String,
     http_string_sha1: String,
     string_to_sign: String,
     signature: String,
@@ -374,12 +376,15 @@ impl SigningReport {
     }
 }
 
+/// Leaves out what would let a reader of a log sign requests: the SignKey is shown as
+/// `<redacted>`, and so are the values of session-token headers and parameters in the
+/// `HttpString`. The accessors still return the real values.
 impl fmt::Debug for SigningReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningReport")
             .field("key_time", &self.key_time)
-            .field("sign_key", &self.sign_key)
-            .field("http_string", &self.http_string_lossy())
+            .field("sign_key", &"<redacted>")
+            .field("http_string", &self.http_string_redacted)
             .field("http_string_sha1", &self.http_string_sha1)
             .field("string_to_sign", &self.string_to_sign)
             .field("signature", &self.signature)
@@ -408,6 +413,8 @@ pub(crate) fn report_for(
     let key_time_text = KeyTimeText::new(key_time);
     let mut http_string = Vec::new();
     canonical.write_http_string(&mut http_string);
+    let mut http_string_redacted = Vec::new();
+    canonical.write_http_string_redacted(&mut http_string_redacted);
     let http_sha1 = canonical.http_string_sha1();
     let sign_key = canonical::sign_key(credentials.secret_key(), key_time_text.as_bytes());
     let mac = canonical::signature_mac(&sign_key, key_time_text.as_bytes(), &http_sha1);
@@ -420,6 +427,7 @@ pub(crate) fn report_for(
         key_time: key_time_text.as_str().to_owned(),
         sign_key: canonical::ascii(&sign_key).to_owned(),
         http_string,
+        http_string_redacted: String::from_utf8_lossy(&http_string_redacted).into_owned(),
         http_string_sha1: canonical::ascii(&http_sha1).to_owned(),
         string_to_sign: canonical::string_to_sign(key_time_text.as_str(), &http_sha1),
         signature: canonical::ascii(&signature).to_owned(),

@@ -33,7 +33,7 @@ use hmac::Mac;
 use http::Request;
 
 use crate::canonical::{self, Canonical, KeyTimeText, Param};
-use crate::encode::{decode_query_component, is_unreserved};
+use crate::encode::decode_query_component;
 use crate::{Credentials, KeyTime, SECURITY_TOKEN_HEADER};
 
 /// A request whose signature checked out.
@@ -94,7 +94,9 @@ impl Mismatch {
     pub fn reason(&self) -> Option<&str> {
         self.reason.as_deref()
     }
-    /// The `HttpString` the server computed (invalid UTF-8 replaced).
+    /// The `HttpString` the server computed (invalid UTF-8 replaced), with the values of
+    /// `x-cos-security-token` and `x-ci-security-token` (header or parameter) shown as
+    /// `<redacted>`: the diagnostics reach error bodies and logs, the token must not.
     pub fn http_string(&self) -> &str {
         &self.http_string
     }
@@ -312,22 +314,25 @@ fn parse_hex20(text: &str) -> Option<[u8; 20]> {
     Some(out)
 }
 
-/// `lower(UrlEncode(bytes))`: the canonical form of a name.
-fn canonical_name(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    for &byte in bytes {
-        if is_unreserved(byte) {
-            out.push(byte.to_ascii_lowercase());
-        } else {
-            out.extend_from_slice(format!("%{byte:02x}").as_bytes());
-        }
-    }
-    out
+/// The forms of one `q-url-param-list` entry a parameter's canonical name may take: the
+/// entry lowercased (it was listed encoded) and the entry encoded (it was listed raw).
+struct ListedParam {
+    lowercase: Vec<u8>,
+    encoded: Vec<u8>,
 }
 
-/// Whether a listed name designates the parameter whose canonical name is `name`.
-fn list_entry_matches(entry: &str, name: &[u8]) -> bool {
-    entry.to_ascii_lowercase().as_bytes() == name || canonical_name(entry.as_bytes()) == name
+impl ListedParam {
+    fn new(entry: &str) -> Self {
+        ListedParam {
+            lowercase: entry.to_ascii_lowercase().into_bytes(),
+            encoded: canonical::canonical_name(entry.as_bytes()).collect(),
+        }
+    }
+
+    fn matches(&self, canonical_name: impl Iterator<Item = u8> + Clone) -> bool {
+        canonical_name.clone().eq(self.lowercase.iter().copied())
+            || canonical_name.eq(self.encoded.iter().copied())
+    }
 }
 
 /// Verifies the signature of `request` at time `now` (Unix seconds), looking the SecretId up
@@ -396,36 +401,41 @@ where
         .map(|h| ("host", h.as_bytes()))
         .into_iter()
         .collect();
+    let listed_params: Vec<ListedParam> = fields
+        .url_param_list
+        .iter()
+        .map(|entry| ListedParam::new(entry))
+        .collect();
     let is_listed_header = |name: &str| {
+        let name = canonical::canonical_name(name.as_bytes());
         listed_headers
             .iter()
-            .any(|h| *h == canonical_name(name.as_bytes()))
+            .any(|h| name.clone().eq(h.iter().copied()))
     };
     let is_listed_param = |param: &Param<'_>| {
-        fields
-            .url_param_list
+        listed_params
             .iter()
-            .any(|e| list_entry_matches(e, &param.canonical_name().collect::<Vec<u8>>()))
+            .any(|listed| listed.matches(param.canonical_name()))
     };
     let canonical = Canonical::collect(request, is_listed_header, &added, is_listed_param);
 
     let mut reason = None;
-    for listed in &fields.header_list {
+    for (listed, name) in listed_headers.iter().zip(&fields.header_list) {
         let present = canonical
             .headers
             .iter()
-            .any(|h| canonical_name(h.name.as_bytes()) == listed.to_ascii_lowercase().as_bytes());
+            .any(|h| h.canonical_name().eq(listed.iter().copied()));
         if !present {
-            reason = Some(format!("signed header {listed:?} is not in the request"));
+            reason = Some(format!("signed header {name:?} is not in the request"));
         }
     }
-    for listed in &fields.url_param_list {
+    for (listed, name) in listed_params.iter().zip(&fields.url_param_list) {
         let present = canonical
             .params
             .iter()
-            .any(|p| list_entry_matches(listed, &p.canonical_name().collect::<Vec<u8>>()));
+            .any(|p| listed.matches(p.canonical_name()));
         if !present {
-            reason = Some(format!("signed parameter {listed:?} is not in the request"));
+            reason = Some(format!("signed parameter {name:?} is not in the request"));
         }
     }
 
@@ -436,8 +446,10 @@ where
     let mac = canonical::signature_mac(&sign_key, sign_time.as_bytes(), &http_sha1);
     let signature_ok = mac.verify_slice(&fields.signature).is_ok();
     if reason.is_some() || !signature_ok {
+        // The copy returned for diagnostics (it ends up in error bodies and logs) does not
+        // show the session token.
         let mut http_string = Vec::new();
-        canonical.write_http_string(&mut http_string);
+        canonical.write_http_string_redacted(&mut http_string);
         return Err(VerifyError::SignatureMismatch(Box::new(Mismatch {
             reason,
             http_string: String::from_utf8_lossy(&http_string).into_owned(),

@@ -1,5 +1,7 @@
 //! `authorization` builds the whole signature with at most two heap allocations (in fact one:
-//! the returned string). Counted with a global allocator that tallies this thread's calls.
+//! the returned string), and `verify` allocates in proportion to the signed lists, not to
+//! their product with the request's parameters. Counted with a global allocator that tallies
+//! this thread's calls.
 #![allow(unsafe_code)] // a counting GlobalAlloc must implement an unsafe trait
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -92,5 +94,41 @@ fn a_signature_costs_at_most_two_allocations() {
     assert!(
         count > 2,
         "the report builds several strings, counted {count}"
+    );
+}
+
+/// `verify` of a request whose `count` query parameters are all signed.
+fn verify_allocations(count: usize) -> usize {
+    let credentials = Credentials::new("AKIDEXAMPLE", "SECRETEXAMPLE");
+    let query: Vec<String> = (0..count)
+        .map(|i| format!("Param-{i}=value%20{i}"))
+        .collect();
+    let mut request = Request::get(format!(
+        "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/k?{}",
+        query.join("&")
+    ))
+    .header("x-cos-meta-a", "1")
+    .body(())
+    .unwrap();
+    let now = 1_700_000_000;
+    cos_sign::sign(&mut request, &credentials, KeyTime::new(now - 60, now + 60));
+    let (verified, allocations) =
+        allocations_during(|| cos_sign::verify::verify(&request, now, |_| Some(&credentials)));
+    let verified = verified.unwrap();
+    assert_eq!(verified.url_param_list().len(), count);
+    assert!(verified.unsigned_params().is_empty());
+    allocations
+}
+
+#[test]
+fn verify_allocations_grow_linearly_with_the_signed_parameters() {
+    let (few, many) = (verify_allocations(8), verify_allocations(40));
+    // Matching each parameter against each list entry must not allocate: the cost of one
+    // more signed parameter is its list entry's few strings, whatever the list's length.
+    let per_parameter = (many - few) / 32;
+    println!("verify: {few} allocations for 8 parameters, {many} for 40");
+    assert!(
+        per_parameter <= 8,
+        "{per_parameter} allocations per signed parameter ({few} for 8, {many} for 40)"
     );
 }

@@ -223,6 +223,72 @@ fn session_tokens_are_sent_signed_and_checked() {
 }
 
 #[test]
+fn mismatch_diagnostics_do_not_show_the_session_token() {
+    let token = "SessionTokenValue123";
+    let credentials = credentials().with_session_token(token);
+    // The token is signed both as the header and as a listed query parameter.
+    let mut request = Request::get(format!(
+        "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/k?x-cos-security-token={token}&x-ci-security-token={token}"
+    ))
+    .body(())
+    .unwrap();
+    cos_sign::sign(&mut request, &credentials, KeyTime::new(NOW - 60, NOW + 60));
+    verify(&request, NOW, lookup(&credentials)).unwrap();
+    let authorization = request.headers()["authorization"].to_str().unwrap();
+    let wrong = format!(
+        "{}{}",
+        &authorization[..authorization.len() - 40],
+        "0".repeat(40)
+    );
+    request
+        .headers_mut()
+        .insert("authorization", wrong.parse().unwrap());
+    let error = verify(&request, NOW, lookup(&credentials)).unwrap_err();
+    let VerifyError::SignatureMismatch(mismatch) = &error else {
+        panic!("{error:?}");
+    };
+    let http_string = mismatch.http_string();
+    assert_eq!(
+        http_string,
+        "get\n/k\nx-ci-security-token=<redacted>&x-cos-security-token=<redacted>\n\
+         host=examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com&x-cos-security-token=<redacted>\n"
+    );
+    for shown in [
+        format!("{error}"),
+        format!("{error:?}"),
+        http_string.to_owned(),
+        mismatch.string_to_sign().to_owned(),
+    ] {
+        assert!(!shown.contains(token), "{shown}");
+    }
+}
+
+#[test]
+fn a_signing_report_debug_hides_the_sign_key_and_the_token() {
+    let token = "SessionTokenValue123";
+    let credentials = credentials().with_session_token(token);
+    let request = Request::get(format!(
+        "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/k?x-cos-security-token={token}"
+    ))
+    .body(())
+    .unwrap();
+    let report = cos_sign::signing_report(
+        &request,
+        &credentials,
+        KeyTime::new(NOW - 60, NOW + 60),
+        &cos_sign::HeaderPolicy::default(),
+    );
+    let debug = format!("{report:?}");
+    assert!(!debug.contains(token), "{debug}");
+    assert!(!debug.contains(report.sign_key()), "{debug}");
+    assert!(debug.contains("x-cos-security-token=<redacted>"), "{debug}");
+    // The accessors still give the real values.
+    assert!(report.http_string_lossy().contains(token));
+    assert_eq!(report.sign_key().len(), 40);
+    assert!(debug.contains(report.signature()), "{debug}");
+}
+
+#[test]
 fn malformed_and_missing_signatures() {
     let credentials = credentials();
     let bare = Request::get("/k").header("host", "h").body(()).unwrap();
