@@ -100,6 +100,31 @@ async fn tour(
         .await?;
     println!("   5 more objects, one of them from a 256 KiB file");
 
+    println!("\n-- multipart upload: a 5 MiB file in 1 MiB parts, 4 at a time");
+    let big = std::env::temp_dir().join(format!("cos-tour-big-{}.bin", std::process::id()));
+    std::fs::write(
+        &big,
+        (0..5 * 1024 * 1024u32)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    )?;
+    // On a part that keeps failing, the error carries the upload id and the finished
+    // parts, and `.resume(..)` continues from there.
+    let uploaded = bucket
+        .upload_file(&key("data/big.bin"), &big)
+        .part_size(1024 * 1024)
+        .concurrency(4)
+        .send()
+        .await?;
+    let _ = std::fs::remove_file(&big);
+    println!(
+        "   data/big.bin  {} bytes in {} parts  etag {}  crc64 {:?} (checked against the parts')",
+        uploaded.size,
+        uploaded.parts,
+        uploaded.etag.unwrap_or_default(),
+        uploaded.crc64
+    );
+
     println!("\n-- list with delimiter '/'");
     let entries: Vec<ListEntry> = bucket
         .list_objects()
