@@ -183,3 +183,12 @@ pub fn client_with_transport(
         .build()
         .expect("a valid client configuration")
 }
+
+/// The fault of a throttled COS: 503 `SlowDown`.
+pub fn slow_down() -> cos_emulator::Fault {
+    cos_emulator::Fault::Error {
+        status: 503,
+        code: "SlowDown".into(),
+        message: None,
+    }
+}

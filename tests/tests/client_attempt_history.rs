@@ -2,16 +2,8 @@
 
 use std::collections::HashSet;
 
-use cos_emulator::{Fault, FaultRule, Operation};
-use cos_tests::{CountingTransport, client_with_transport, world};
-
-fn slow_down() -> Fault {
-    Fault::Error {
-        status: 503,
-        code: "SlowDown".into(),
-        message: None,
-    }
-}
+use cos_emulator::{FaultRule, Operation};
+use cos_tests::{CountingTransport, client_with_transport, slow_down, world};
 
 #[tokio::test]
 async fn throttling_beyond_the_attempts_keeps_every_attempt_and_request_id() {

@@ -3,17 +3,9 @@
 use bytes::Bytes;
 use cos_client::PutBody;
 use cos_emulator::{Fault, FaultRule, Operation};
-use cos_tests::{CountingTransport, client_with_transport, world};
+use cos_tests::{CountingTransport, client_with_transport, slow_down, world};
 use cos_types::ClientErrorKind;
 use futures::StreamExt;
-
-fn slow_down() -> Fault {
-    Fault::Error {
-        status: 503,
-        code: "SlowDown".into(),
-        message: None,
-    }
-}
 
 #[tokio::test]
 async fn slow_down_twice_then_success_is_retried() {

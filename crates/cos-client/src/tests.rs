@@ -13,17 +13,29 @@ use crate::{Client, Credentials, PutBody, RetryPolicy, crc64};
 const BUCKET: &str = "examplebucket-1250000000";
 
 fn client(transport: &Arc<ScriptedTransport>) -> Client {
+    client_with_policy(transport, RetryPolicy::default())
+}
+
+/// A client of `transport` with `policy`'s attempts and millisecond backoff.
+fn client_with_policy(transport: &Arc<ScriptedTransport>, policy: RetryPolicy) -> Client {
     Client::builder()
         .endpoint("http://127.0.0.1:9")
         .credentials(Credentials::new("AKIDtest", "secret"))
         .transport(transport.clone())
         .retry_policy(
-            RetryPolicy::default()
+            policy
                 .base_delay(Duration::from_millis(1))
                 .max_delay(Duration::from_millis(2)),
         )
         .build()
         .unwrap()
+}
+
+/// A `RequestTimeTooSkewed` answer from a server whose clock reads `server_time`.
+fn skewed(server_time: std::time::SystemTime) -> ScriptedResponse {
+    ScriptedResponse::status(403)
+        .header("date", &httpdate::fmt_http_date(server_time))
+        .body("<Error><Code>RequestTimeTooSkewed</Code><Message>skew</Message></Error>")
 }
 
 fn slow_down() -> ScriptedResponse {
@@ -326,11 +338,7 @@ async fn copy_answered_200_with_error_is_an_error() {
 async fn skewed_clock_is_corrected_once() {
     let transport = Arc::new(ScriptedTransport::new());
     let server_time = std::time::SystemTime::now() + Duration::from_secs(3600);
-    transport.push(
-        ScriptedResponse::status(403)
-            .header("date", &httpdate::fmt_http_date(server_time))
-            .body("<Error><Code>RequestTimeTooSkewed</Code><Message>skew</Message></Error>"),
-    );
+    transport.push(skewed(server_time));
     transport.push(ScriptedResponse::status(200));
     let client = client(&transport);
     client.bucket(BUCKET).unwrap().head().await.unwrap();
@@ -679,25 +687,10 @@ async fn a_truncated_listing_page_with_nowhere_to_continue_is_an_error() {
 async fn a_clock_correction_does_not_use_up_an_attempt() {
     let transport = Arc::new(ScriptedTransport::new());
     let server_time = std::time::SystemTime::now() + Duration::from_secs(3600);
-    transport.push(
-        ScriptedResponse::status(403)
-            .header("date", &httpdate::fmt_http_date(server_time))
-            .body("<Error><Code>RequestTimeTooSkewed</Code><Message>skew</Message></Error>"),
-    );
+    transport.push(skewed(server_time));
     transport.push(slow_down());
     transport.push(ScriptedResponse::status(200));
-    let client = Client::builder()
-        .endpoint("http://127.0.0.1:9")
-        .credentials(Credentials::new("AKIDtest", "secret"))
-        .transport(transport.clone())
-        .retry_policy(
-            RetryPolicy::default()
-                .max_attempts(2)
-                .base_delay(Duration::from_millis(1))
-                .max_delay(Duration::from_millis(2)),
-        )
-        .build()
-        .unwrap();
+    let client = client_with_policy(&transport, RetryPolicy::default().max_attempts(2));
     // correction, then one throttled attempt and one retry: within two attempts
     client.bucket(BUCKET).unwrap().head().await.unwrap();
     assert_eq!(transport.requests().len(), 3);
