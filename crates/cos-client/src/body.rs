@@ -146,6 +146,27 @@ impl PutBody {
         }
     }
 
+    /// The MD5 and CRC-64 of the body's bytes, read in chunks. `Ok(None)` for a one-shot
+    /// stream, which reading would consume.
+    pub(crate) async fn read_md5_and_crc64(&self) -> io::Result<Option<([u8; 16], u64)>> {
+        use md5::Digest;
+        if let Source::Stream { .. } = self.source {
+            return Ok(None);
+        }
+        let Some(opened) = self.open().await? else {
+            return Ok(None);
+        };
+        let mut md5 = md5::Md5::new();
+        let mut body = opened.body;
+        while let Some(chunk) = futures::StreamExt::next(&mut body).await {
+            md5.update(&chunk?);
+        }
+        let Some(crc) = opened.crc.get() else {
+            return Ok(None);
+        };
+        Ok(Some((md5.finalize().into(), crc)))
+    }
+
     /// Opens the body for one attempt. `Ok(None)`: a one-shot stream already consumed.
     pub(crate) async fn open(&self) -> io::Result<Option<OpenedBody>> {
         match &self.source {

@@ -5,7 +5,7 @@ use futures::{Stream, TryStreamExt};
 use http::Method;
 
 use crate::client::{Client, Operation, Sink, decode_error};
-use crate::model::{ListEntry, ListObjectsPage};
+use crate::model::{ListEntry, ListMultipartUploadsPage, ListObjectsPage, MultipartUploadSummary};
 use crate::object::{
     AppendObject, CopyObject, GetObject, HeadObject, InitiateMultipartUpload, PutObject,
 };
@@ -121,6 +121,16 @@ impl Bucket {
             max_keys: None,
         }
     }
+
+    /// List Multipart Uploads: the uploads begun and neither completed nor aborted,
+    /// paginated; see [`ListMultipartUploads`].
+    pub fn list_multipart_uploads(&self) -> ListMultipartUploads {
+        ListMultipartUploads {
+            bucket: self.clone(),
+            prefix: None,
+            max_uploads: None,
+        }
+    }
 }
 
 /// GET Bucket (list objects v1); built by [`Bucket::list_objects`].
@@ -221,6 +231,138 @@ impl ListObjects {
                 let objects = page.contents.into_iter().map(ListEntry::Object);
                 futures::stream::iter(prefixes.chain(objects).map(Ok))
             })
+            .try_flatten()
+    }
+}
+
+/// List Multipart Uploads (`GET /?uploads`); built by [`Bucket::list_multipart_uploads`].
+///
+/// Lists the uploads begun and neither completed nor aborted, by key and then by when they
+/// were begun: what a process that lost its state can resume with
+/// [`Upload::resume_from_server`](crate::Upload::resume_from_server), or should abort.
+/// Keys are requested with `encoding-type=url` and decoded.
+///
+/// # Example
+///
+/// ```
+/// use futures::TryStreamExt;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = cos_emulator::Emulator::start(cos_emulator::Config::new("AKIDexample", "secret")).await?;
+/// # let client = cos_client::Client::builder()
+/// #     .endpoint(emulator.endpoint())
+/// #     .credentials(cos_client::Credentials::new("AKIDexample", "secret"))
+/// #     .build()?;
+/// # let bucket = client.bucket("examplebucket-1250000000")?;
+/// # bucket.create().await?;
+/// let begun = bucket.initiate_multipart_upload("backups/disk.img").send().await?;
+/// let uploads: Vec<_> = bucket
+///     .list_multipart_uploads()
+///     .prefix("backups/")
+///     .uploads()
+///     .try_collect()
+///     .await?;
+/// assert_eq!(uploads.len(), 1);
+/// assert_eq!(uploads[0].key, "backups/disk.img");
+/// assert_eq!(uploads[0].upload_id, begun.upload_id);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a listing does nothing until its stream is polled"]
+pub struct ListMultipartUploads {
+    bucket: Bucket,
+    prefix: Option<String>,
+    max_uploads: Option<u32>,
+}
+
+impl ListMultipartUploads {
+    /// Only uploads whose key starts with `prefix`.
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// Page size (1..=1000; COS's default is 1000).
+    pub fn max_uploads(mut self, max_uploads: u32) -> Self {
+        self.max_uploads = Some(max_uploads);
+        self
+    }
+
+    /// One page, starting after `key_marker` (and, for that key, after `upload_id_marker`).
+    pub async fn page(
+        &self,
+        key_marker: Option<&str>,
+        upload_id_marker: Option<&str>,
+    ) -> Result<ListMultipartUploadsPage> {
+        let mut op = Operation::new("ListMultipartUploads", Method::GET);
+        op.bucket = Some(self.bucket.name.clone());
+        op.query.push(("uploads", None));
+        if let Some(prefix) = &self.prefix {
+            op.query.push(("prefix", Some(prefix.clone())));
+        }
+        op.query.push(("encoding-type", Some("url".to_owned())));
+        if let Some(key_marker) = key_marker {
+            op.query.push(("key-marker", Some(key_marker.to_owned())));
+        }
+        if let Some(upload_id_marker) = upload_id_marker {
+            op.query
+                .push(("upload-id-marker", Some(upload_id_marker.to_owned())));
+        }
+        if let Some(max_uploads) = self.max_uploads {
+            op.query
+                .push(("max-uploads", Some(max_uploads.to_string())));
+        }
+        let answer = self.bucket.client.execute(op, Sink::Buffer).await?;
+        xml::list_multipart_uploads(answer.bytes())
+            .map_err(|e| decode_error("ListMultipartUploads", e))
+    }
+
+    /// Every page, fetched as the stream is polled.
+    pub fn pages(self) -> impl Stream<Item = Result<ListMultipartUploadsPage>> + Send + 'static {
+        type Markers = (Option<String>, Option<String>);
+        let start: Markers = (None, None);
+        futures::stream::try_unfold(
+            (self, Some(start)),
+            |(list, next): (ListMultipartUploads, Option<Markers>)| async move {
+                let Some((key_marker, upload_id_marker)) = next else {
+                    return Ok(None);
+                };
+                let page = list
+                    .page(key_marker.as_deref(), upload_id_marker.as_deref())
+                    .await?;
+                let following = page.continuation();
+                if page.is_truncated && following.is_none() {
+                    // ending here would pass a partial listing off as complete
+                    return Err(crate::error::client_error(
+                        cos_types::ClientErrorKind::Decode,
+                        "ListMultipartUploads: a page says more results follow but gives no \
+                         NextKeyMarker or upload to continue from",
+                    ));
+                }
+                let following = following.map(|(key, upload_id)| (Some(key), upload_id));
+                if following
+                    .as_ref()
+                    .is_some_and(|f| *f == (key_marker.clone(), upload_id_marker.clone()))
+                {
+                    // a truncated page that does not move the markers would be fetched forever
+                    return Err(crate::error::client_error(
+                        cos_types::ClientErrorKind::Decode,
+                        format!(
+                            "ListMultipartUploads: a truncated page did not advance past key \
+                             marker {key_marker:?}, upload id marker {upload_id_marker:?}"
+                        ),
+                    ));
+                }
+                Ok(Some((page, (list, following))))
+            },
+        )
+    }
+
+    /// Every upload, across pages.
+    pub fn uploads(self) -> impl Stream<Item = Result<MultipartUploadSummary>> + Send + 'static {
+        self.pages()
+            .map_ok(|page| futures::stream::iter(page.uploads.into_iter().map(Ok)))
             .try_flatten()
     }
 }

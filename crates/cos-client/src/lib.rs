@@ -82,7 +82,7 @@ mod xml;
 mod tests;
 
 pub use body::PutBody;
-pub use bucket::{Bucket, ListObjects};
+pub use bucket::{Bucket, ListMultipartUploads, ListObjects};
 pub use client::Client;
 pub use config::{Addressing, ClientBuilder};
 pub use crc64::{Crc64, crc64, crc64_combine};

@@ -305,6 +305,59 @@ pub struct ListPartsOutput {
     pub parts: Vec<PartSummary>,
 }
 
+/// A multipart upload in progress (begun, neither completed nor aborted), as
+/// [`list_multipart_uploads`](crate::Bucket::list_multipart_uploads) lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipartUploadSummary {
+    /// The key the upload writes, decoded.
+    pub key: String,
+    /// The upload id, to give [`Upload::resume_from_server`](crate::Upload::resume_from_server).
+    pub upload_id: String,
+    /// When the upload was begun (ISO 8601, as COS sends it).
+    pub initiated: String,
+    /// The storage class the object will have (`STANDARD`, ...), when listed.
+    pub storage_class: Option<String>,
+}
+
+/// One page of List Multipart Uploads, keys decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListMultipartUploadsPage {
+    /// The bucket.
+    pub bucket: String,
+    /// The prefix asked for.
+    pub prefix: String,
+    /// The key marker this page started after.
+    pub key_marker: String,
+    /// The upload id marker this page started after.
+    pub upload_id_marker: String,
+    /// Whether more pages follow.
+    pub is_truncated: bool,
+    /// The key marker of the next page, when COS says.
+    pub next_key_marker: Option<String>,
+    /// The upload id marker of the next page, when COS says.
+    pub next_upload_id_marker: Option<String>,
+    /// The uploads of this page, by key, then by when they were begun.
+    pub uploads: Vec<MultipartUploadSummary>,
+}
+
+impl ListMultipartUploadsPage {
+    /// The (key marker, upload id marker) of the next page: `NextKeyMarker` and
+    /// `NextUploadIdMarker`, else the last upload's key and id; `None` when the page is not
+    /// truncated, or truncated with nothing to continue from.
+    pub fn continuation(&self) -> Option<(String, Option<String>)> {
+        if !self.is_truncated {
+            return None;
+        }
+        if let Some(key) = self.next_key_marker.as_ref().filter(|m| !m.is_empty()) {
+            let upload_id = self.next_upload_id_marker.clone().filter(|m| !m.is_empty());
+            return Some((key.clone(), upload_id));
+        }
+        self.uploads
+            .last()
+            .map(|last| (last.key.clone(), Some(last.upload_id.clone())))
+    }
+}
+
 /// A part to name in Complete Multipart Upload.
 ///
 /// With the part's CRC-64 and size (as [`UploadPartOutput::completed`] fills them in), Complete

@@ -457,6 +457,7 @@ fn handles_are_cheap_shareable_values() {
     shareable::<Client>();
     shareable::<crate::Bucket>();
     shareable::<crate::ListObjects>();
+    shareable::<crate::ListMultipartUploads>();
     fn sendable<T: Send + 'static>() {}
     sendable::<crate::ObjectStream>();
     sendable::<crate::PutBody>();
@@ -776,5 +777,104 @@ async fn an_absurd_clock_offset_is_clamped_and_requests_still_go_out() {
     client.bucket(BUCKET).unwrap().head().await.unwrap();
     client.set_clock_offset(i64::MIN);
     client.bucket(BUCKET).unwrap().head().await.unwrap();
+    assert_eq!(transport.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn upload_listing_pages_continue_from_both_markers_and_decode_keys() {
+    use futures::TryStreamExt;
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push(ScriptedResponse::status(200).body(
+        "<ListMultipartUploadsResult><Bucket>b</Bucket><EncodingType>url</EncodingType>\
+         <IsTruncated>true</IsTruncated><NextKeyMarker>a%20b</NextKeyMarker>\
+         <NextUploadIdMarker>u2</NextUploadIdMarker>\
+         <Upload><Key>a%20b</Key><UploadId>u1</UploadId><StorageClass>STANDARD</StorageClass>\
+         <Initiated>2026-01-01T00:00:00.000Z</Initiated></Upload>\
+         <Upload><Key>a%20b</Key><UploadId>u2</UploadId><StorageClass>STANDARD</StorageClass>\
+         <Initiated>2026-01-01T00:00:01.000Z</Initiated></Upload>\
+         </ListMultipartUploadsResult>",
+    ));
+    transport.push(ScriptedResponse::status(200).body(
+        "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>false</IsTruncated>\
+         <Upload><Key>c</Key><UploadId>u3</UploadId><Initiated>x</Initiated></Upload>\
+         </ListMultipartUploadsResult>",
+    ));
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let uploads: Vec<_> = bucket
+        .list_multipart_uploads()
+        .prefix("a")
+        .max_uploads(2)
+        .uploads()
+        .try_collect()
+        .await
+        .unwrap();
+    let listed: Vec<(&str, &str)> = uploads
+        .iter()
+        .map(|u| (u.key.as_str(), u.upload_id.as_str()))
+        .collect();
+    assert_eq!(listed, [("a b", "u1"), ("a b", "u2"), ("c", "u3")]);
+    assert_eq!(uploads[0].storage_class.as_deref(), Some("STANDARD"));
+    assert_eq!(uploads[2].storage_class, None);
+    let requests = transport.requests();
+    assert_eq!(requests.len(), 2);
+    let first = requests[0].uri.query().unwrap();
+    assert!(
+        first.contains("uploads") && first.contains("prefix=a"),
+        "{first}"
+    );
+    assert!(first.contains("max-uploads=2"), "{first}");
+    let second = requests[1].uri.query().unwrap();
+    assert!(
+        second.contains("key-marker=a%20b") && second.contains("upload-id-marker=u2"),
+        "{second}"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_listing_that_cannot_continue_is_an_error_not_a_loop() {
+    use futures::TryStreamExt;
+    // truncated, with neither markers nor uploads to continue from
+    let transport = Arc::new(ScriptedTransport::new());
+    transport.push(ScriptedResponse::status(200).body(
+        "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>true</IsTruncated>\
+         </ListMultipartUploadsResult>",
+    ));
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket
+        .list_multipart_uploads()
+        .uploads()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_client().map(|c| c.kind()),
+        Some(ClientErrorKind::Decode)
+    );
+    assert!(
+        error.to_string().contains("ListMultipartUploads"),
+        "{error}"
+    );
+    assert_eq!(transport.requests().len(), 1);
+
+    // truncated, but naming the markers it started from
+    let transport = Arc::new(ScriptedTransport::new());
+    let stuck = "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>true</IsTruncated>\
+                 <NextKeyMarker>k</NextKeyMarker><NextUploadIdMarker>u</NextUploadIdMarker>\
+                 <Upload><Key>k</Key><UploadId>u</UploadId></Upload>\
+                 </ListMultipartUploadsResult>";
+    transport.push(ScriptedResponse::status(200).body(stuck));
+    transport.push(ScriptedResponse::status(200).body(stuck));
+    let bucket = client(&transport).bucket(BUCKET).unwrap();
+    let error = bucket
+        .list_multipart_uploads()
+        .pages()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_client().map(|c| c.kind()),
+        Some(ClientErrorKind::Decode)
+    );
+    assert!(error.to_string().contains("did not advance"), "{error}");
     assert_eq!(transport.requests().len(), 2);
 }

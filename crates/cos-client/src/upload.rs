@@ -14,7 +14,7 @@ use crate::body::PutBody;
 use crate::bucket::Bucket;
 use crate::client::Sink;
 use crate::error::{client_error, client_error_with, invalid_input};
-use crate::model::{CompletedPart, combined_crc64, crc64_header, header_string};
+use crate::model::{CompletedPart, PartSummary, combined_crc64, crc64_header, header_string};
 use crate::object::{object_op, parse_key};
 use crate::options::{Headers, common_object_options, write_object_options};
 
@@ -114,8 +114,17 @@ pub struct Upload {
     part_size: Option<u64>,
     multipart_threshold: Option<u64>,
     concurrency: usize,
-    resume: Option<(String, Vec<CompletedPart>)>,
+    resume: Option<Resume>,
     abort_on_failure: bool,
+}
+
+/// Which multipart upload to continue, and how to learn the parts it already has.
+#[derive(Debug)]
+enum Resume {
+    /// The parts the caller kept (from an [`UploadFailure`]).
+    Parts(String, Vec<CompletedPart>),
+    /// The parts List Parts gives, checked against the data's MD5.
+    Server(String),
 }
 
 #[derive(Debug)]
@@ -189,6 +198,13 @@ impl fmt::Display for UploadFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "upload failed: {}", self.error)?;
         if let Some(upload_id) = &self.upload_id {
+            if self.error.code() == Some("NoSuchUpload") {
+                return write!(
+                    f,
+                    " (upload id {upload_id} does not exist on COS: it was completed, aborted \
+                     or never begun; start a new upload)"
+                );
+            }
             write!(
                 f,
                 " (upload id {upload_id}, {} parts done",
@@ -323,7 +339,68 @@ impl Upload {
         upload_id: impl Into<String>,
         completed: impl IntoIterator<Item = CompletedPart>,
     ) -> Self {
-        self.resume = Some((upload_id.into(), completed.into_iter().collect()));
+        self.resume = Some(Resume::Parts(
+            upload_id.into(),
+            completed.into_iter().collect(),
+        ));
+        self
+    }
+
+    /// Continues the multipart upload `upload_id` from what COS knows of it, for a process
+    /// that no longer has the [`UploadFailure`] (it crashed, or was restarted); find the id
+    /// with [`Bucket::list_multipart_uploads`]. The part size must be the one the upload
+    /// started with.
+    ///
+    /// `send` first lists the upload's parts (List Parts, every page). A part of the plan is
+    /// kept when a listed part has its number and size, and the listed ETag is the MD5 of
+    /// the local bytes (hex, in quotes), which are read and hashed again (their CRC-64, for
+    /// the checks of [Integrity](Self#integrity), comes from that same read). Every other
+    /// part is uploaded again, including a listed part whose ETag is not an MD5 (as with
+    /// server-side encryption, where COS's ETag is not the MD5 of the data): it cannot be
+    /// checked against the data, so it is not trusted.
+    ///
+    /// If COS does not know `upload_id` (it was completed, aborted or never begun), `send`
+    /// fails before uploading anything: the [`UploadFailure`]'s error is COS's
+    /// `NoSuchUpload`, its message says the upload does not exist, and it is not
+    /// [resumable](UploadFailure::is_resumable).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use futures::TryStreamExt;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = cos_emulator::Emulator::start(cos_emulator::Config::new("AKIDexample", "secret")).await?;
+    /// # let client = cos_client::Client::builder()
+    /// #     .endpoint(emulator.endpoint())
+    /// #     .credentials(cos_client::Credentials::new("AKIDexample", "secret"))
+    /// #     .build()?;
+    /// # let bucket = client.bucket("examplebucket-1250000000")?;
+    /// # bucket.create().await?;
+    /// # let path = std::env::temp_dir().join(format!("cos-resume-doc-{}", std::process::id()));
+    /// # std::fs::write(&path, vec![7u8; 2 * 1024 * 1024 + 5])?;
+    /// # let begun = bucket.initiate_multipart_upload("backups/disk.img").send().await?;
+    /// # bucket.upload_part("backups/disk.img", &begun.upload_id, 1, vec![7u8; 1024 * 1024]).await?;
+    /// // after a restart: find the upload left behind, and finish it
+    /// let unfinished: Vec<_> = bucket
+    ///     .list_multipart_uploads()
+    ///     .prefix("backups/disk.img")
+    ///     .uploads()
+    ///     .try_collect()
+    ///     .await?;
+    /// let output = bucket
+    ///     .upload_file("backups/disk.img", &path)
+    ///     .part_size(1024 * 1024)
+    ///     .resume_from_server(&unfinished[0].upload_id)
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(output.parts, 3); // part 1 was kept, parts 2 and 3 were uploaded
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn resume_from_server(mut self, upload_id: impl Into<String>) -> Self {
+        self.resume = Some(Resume::Server(upload_id.into()));
         self
     }
 
@@ -405,7 +482,17 @@ impl Upload {
         plan: Plan,
     ) -> Result<UploadOutput, UploadFailure> {
         let (upload_id, done) = match self.resume {
-            Some((upload_id, earlier)) => {
+            Some(Resume::Server(upload_id)) => {
+                let done = server_parts(&self.bucket, key, &body, plan, &upload_id)
+                    .await
+                    .map_err(|(error, open)| UploadFailure {
+                        upload_id: Some(upload_id.clone()),
+                        upload_open: open,
+                        ..UploadFailure::new(error)
+                    })?;
+                (upload_id, done)
+            }
+            Some(Resume::Parts(upload_id, earlier)) => {
                 let done = verified_parts(&body, plan, &upload_id, earlier)
                     .await
                     .map_err(|(error, earlier)| UploadFailure {
@@ -615,6 +702,119 @@ async fn verified_parts(
     Ok(kept)
 }
 
+/// Every part COS lists for `upload_id`, across pages.
+async fn listed_parts(
+    bucket: &Bucket,
+    key: &str,
+    upload_id: &str,
+) -> Result<Vec<PartSummary>, Error> {
+    let mut parts = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = bucket.list_parts(key, upload_id, marker).await?;
+        parts.extend(page.parts);
+        if !page.is_truncated {
+            return Ok(parts);
+        }
+        let next = page
+            .next_part_number_marker
+            .or_else(|| parts.last().map(|p| p.part_number));
+        if next.is_none() || next == marker {
+            // ending here would resume from a partial listing, and looping would never end
+            return Err(client_error(
+                ClientErrorKind::Decode,
+                format!(
+                    "ListParts: a truncated page of upload {upload_id} gives no part number \
+                     marker past {marker:?} to continue from"
+                ),
+            ));
+        }
+        marker = next;
+    }
+}
+
+/// The parts COS holds for `upload_id` that can be kept: each must have the number and size
+/// of a part of the plan, and an ETag equal to the MD5 of the local bytes of that part. The
+/// error comes with whether the upload may still exist (false on `NoSuchUpload`).
+async fn server_parts(
+    bucket: &Bucket,
+    key: &str,
+    body: &PutBody,
+    plan: Plan,
+    upload_id: &str,
+) -> Result<BTreeMap<u32, CompletedPart>, (Error, bool)> {
+    let listed = match listed_parts(bucket, key, upload_id).await {
+        Ok(listed) => listed,
+        Err(error) => {
+            let exists = error.code() != Some("NoSuchUpload");
+            return Err((error, exists));
+        }
+    };
+    let mut kept = BTreeMap::new();
+    for part in listed {
+        let number = part.part_number;
+        if !(1..=plan.part_count).contains(&number) || plan.part(number).1 != part.size {
+            tracing::debug!(
+                part = number,
+                size = part.size,
+                "a listed part does not fit the plan (another part size?); uploading it again"
+            );
+            continue;
+        }
+        let Some(listed_md5) = etag_md5(&part.etag) else {
+            tracing::debug!(
+                part = number,
+                etag = part.etag,
+                "a listed part's ETag is not an MD5 (server-side encryption?); uploading it again"
+            );
+            continue;
+        };
+        let (offset, len) = plan.part(number);
+        let data = body
+            .slice(offset, len)
+            .expect("a replayable body can be sliced");
+        let read = data.read_md5_and_crc64().await.map_err(|e| {
+            let error = client_error_with(
+                ClientErrorKind::Io,
+                format!("resuming upload {upload_id}: cannot read part {number}"),
+                e,
+            );
+            (error, true)
+        })?;
+        let Some((_, crc)) = read.filter(|(md5, _)| *md5 == listed_md5) else {
+            tracing::debug!(
+                part = number,
+                "the data of an uploaded part changed since; uploading it again"
+            );
+            continue;
+        };
+        kept.insert(
+            number,
+            CompletedPart {
+                part_number: number,
+                etag: part.etag,
+                crc64: Some(crc),
+                size: Some(len),
+            },
+        );
+    }
+    Ok(kept)
+}
+
+/// The MD5 an ETag of the form `"<32 hex digits>"` (quotes optional) stands for.
+fn etag_md5(etag: &str) -> Option<[u8; 16]> {
+    let hex = etag.trim().trim_matches('"');
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut md5 = [0u8; 16];
+    for (byte, pair) in md5.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *byte = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(md5)
+}
+
 impl Bucket {
     /// A whole-file upload of `path` to `key`: one PUT Object, or a concurrent, resumable
     /// multipart upload for large files; see [`Upload`].
@@ -643,6 +843,22 @@ mod tests {
         assert_eq!(large.part_count, 5001);
         let empty = Plan::new(0, None).unwrap();
         assert_eq!((empty.part_count, empty.part(1)), (1, (0, 0)));
+    }
+
+    #[test]
+    fn only_an_etag_of_32_hex_digits_is_an_md5() {
+        let md5 = etag_md5("\"0123456789abcdefABCDEF0123456789\"").unwrap();
+        assert_eq!(md5[0], 0x01);
+        assert_eq!(md5[7], 0xef);
+        assert_eq!(md5[15], 0x89);
+        assert_eq!(
+            etag_md5("0123456789abcdef0123456789abcdef").unwrap()[1],
+            0x23
+        );
+        // a multipart ETag, an SSE ETag of another length, a sign inside the digits
+        assert_eq!(etag_md5("\"0123456789abcdef0123456789abcdef-3\""), None);
+        assert_eq!(etag_md5("\"+123456789abcdef0123456789abcdef\""), None);
+        assert_eq!(etag_md5("\"\""), None);
     }
 
     #[test]

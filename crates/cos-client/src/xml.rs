@@ -11,8 +11,9 @@ use cos_xml::codec::{self, DecodeError};
 
 use crate::model::{
     BucketSummary, CompleteMultipartUploadOutput, CopyObjectOutput, DeleteObjectsOutput,
-    DeletedObject, FailedDelete, InitiateMultipartUploadOutput, ListBucketsOutput, ListObjectsPage,
-    ListPartsOutput, ObjectSummary, Owner, PartSummary,
+    DeletedObject, FailedDelete, InitiateMultipartUploadOutput, ListBucketsOutput,
+    ListMultipartUploadsPage, ListObjectsPage, ListPartsOutput, MultipartUploadSummary,
+    ObjectSummary, Owner, PartSummary,
 };
 
 /// Why a success body could not be read.
@@ -149,6 +150,59 @@ pub(crate) fn list_objects(body: &[u8]) -> Result<ListObjectsPage, XmlError> {
             .transpose()?,
         contents,
         common_prefixes,
+    })
+}
+
+/// Percent-decodes `value` when the listing says `EncodingType` `url`.
+fn url_decoded(
+    url_encoded: bool,
+    value: String,
+    element: &'static str,
+) -> Result<String, XmlError> {
+    if !url_encoded {
+        return Ok(value);
+    }
+    percent_encoding::percent_decode_str(&value)
+        .decode_utf8()
+        .map(|v| v.into_owned())
+        .map_err(|_| XmlError::Field {
+            element,
+            problem: "is not URL-encoded UTF-8",
+        })
+}
+
+/// Decodes a List Multipart Uploads page; with `EncodingType` `url`, keys and markers are
+/// percent-decoded (upload ids are not encoded).
+pub(crate) fn list_multipart_uploads(body: &[u8]) -> Result<ListMultipartUploadsPage, XmlError> {
+    let document: codec::ListMultipartUploadsResult = codec::decode(body)?;
+    let url_encoded = document
+        .encoding_type
+        .as_deref()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("url"));
+    let uploads = document
+        .uploads
+        .into_iter()
+        .map(|upload| {
+            Ok(MultipartUploadSummary {
+                key: url_decoded(url_encoded, upload.key, "Key")?,
+                upload_id: required(upload.upload_id, "UploadId")?,
+                initiated: upload.initiated,
+                storage_class: Some(upload.storage_class).filter(|c| !c.is_empty()),
+            })
+        })
+        .collect::<Result<_, XmlError>>()?;
+    Ok(ListMultipartUploadsPage {
+        bucket: document.bucket,
+        prefix: url_decoded(url_encoded, document.prefix.unwrap_or_default(), "Prefix")?,
+        key_marker: url_decoded(url_encoded, document.key_marker, "KeyMarker")?,
+        upload_id_marker: document.upload_id_marker,
+        is_truncated: document.is_truncated,
+        next_key_marker: Some(document.next_key_marker)
+            .filter(|m| !m.is_empty())
+            .map(|m| url_decoded(url_encoded, m, "NextKeyMarker"))
+            .transpose()?,
+        next_upload_id_marker: Some(document.next_upload_id_marker).filter(|m| !m.is_empty()),
+        uploads,
     })
 }
 
