@@ -483,3 +483,211 @@ async fn invalid_settings_are_refused_before_any_request() {
 
     assert_eq!(transport.sent(), 0, "nothing was sent");
 }
+
+/// Counts the Upload Part requests (those with a `partNumber` query) `transport` sends.
+fn count_part_requests(transport: &CountingTransport) -> Arc<AtomicUsize> {
+    let parts = Arc::new(AtomicUsize::new(0));
+    let counter = parts.clone();
+    transport.set_hook(move |request| {
+        if request
+            .uri()
+            .query()
+            .is_some_and(|query| query.contains("partNumber="))
+        {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    parts
+}
+
+/// Uploads `contents` as `key` in 1 MiB parts, one at a time, with every part from part 3 on
+/// failing for good; returns the upload id, the failure's completed parts thrown away.
+async fn interrupted_at_part_3(world: &World, key: &str, contents: &[u8]) -> (String, TempFile) {
+    let (bucket, transport) = counted_bucket(world);
+    fail_parts_from(
+        &transport,
+        world.emulator.faults().clone(),
+        3,
+        500,
+        "InternalError",
+    );
+    let file = TempFile::new(&key.replace('/', "-"), contents);
+    let failure = bucket
+        .upload_file(key, &file.0)
+        .part_size(MIB as u64)
+        .concurrency(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(part_numbers(&failure), [1, 2]);
+    assert!(failure.is_resumable(), "{failure}");
+    world.emulator.faults().clear();
+    (failure.upload_id.expect("the upload id"), file)
+}
+
+#[tokio::test]
+async fn resuming_from_the_server_uploads_only_the_missing_parts() {
+    let world = world("upload").await;
+    let contents = data(FOUR_PARTS, 12);
+    let (upload_id, file) = interrupted_at_part_3(&world, "crashed", &contents).await;
+
+    let (bucket, transport) = counted_bucket(&world);
+    let parts = count_part_requests(&transport);
+    let output = bucket
+        .upload_file("crashed", &file.0)
+        .part_size(MIB as u64)
+        .resume_from_server(upload_id.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parts.load(Ordering::SeqCst), 2, "parts 3 and 4 only");
+    assert_eq!(transport.sent(), 4, "List Parts, parts 3 and 4, Complete");
+    assert_eq!(output.upload_id.as_deref(), Some(upload_id.as_str()));
+    assert_eq!((output.parts, output.size), (4, FOUR_PARTS as u64));
+    assert_eq!(output.crc64, Some(crc64(&contents)));
+    let object = world.bucket.get_object("crashed").send().await.unwrap();
+    assert!(
+        object.body[..] == contents[..],
+        "the object reads back identical"
+    );
+    assert_eq!(object.meta.crc64, Some(crc64(&contents)));
+}
+
+#[tokio::test]
+async fn resuming_from_the_server_uploads_again_a_part_whose_data_changed() {
+    let world = world("upload").await;
+    let mut contents = data(FOUR_PARTS, 13);
+    let (upload_id, file) = interrupted_at_part_3(&world, "edited", &contents).await;
+
+    contents[MIB - 1] ^= 0xff; // the last byte of part 1
+    std::fs::write(&file.0, &contents).unwrap();
+    let (bucket, transport) = counted_bucket(&world);
+    let parts = count_part_requests(&transport);
+    let output = bucket
+        .upload_file("edited", &file.0)
+        .part_size(MIB as u64)
+        .resume_from_server(upload_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parts.load(Ordering::SeqCst), 3, "parts 1, 3 and 4");
+    assert_eq!(output.crc64, Some(crc64(&contents)));
+    let object = world.bucket.get_object("edited").send().await.unwrap();
+    assert!(
+        object.body[..] == contents[..],
+        "the object has the new data"
+    );
+    assert_eq!(object.meta.crc64, Some(crc64(&contents)));
+}
+
+#[tokio::test]
+async fn resuming_an_unknown_upload_says_so_and_uploads_nothing() {
+    let world = world("upload").await;
+    let file = TempFile::new("unknown", &data(FOUR_PARTS, 14));
+    let (bucket, transport) = counted_bucket(&world);
+    let parts = count_part_requests(&transport);
+    let failure = bucket
+        .upload_file("unknown", &file.0)
+        .part_size(MIB as u64)
+        .resume_from_server("no-such-upload-id")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure.error.code(), Some("NoSuchUpload"));
+    assert_eq!(parts.load(Ordering::SeqCst), 0, "no Upload Part was sent");
+    assert_eq!(failure.upload_id.as_deref(), Some("no-such-upload-id"));
+    assert!(!failure.is_resumable());
+    assert!(!failure.aborted);
+    let message = failure.to_string();
+    assert!(
+        message.contains("no-such-upload-id does not exist"),
+        "{message}"
+    );
+    assert!(
+        world
+            .bucket
+            .head_object("unknown")
+            .send()
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
+#[tokio::test]
+async fn listing_multipart_uploads_finds_the_interrupted_ones_by_prefix() {
+    use futures::TryStreamExt;
+    let world = world("upload").await;
+    let contents = data(FOUR_PARTS, 15);
+    let (interrupted, _file) = interrupted_at_part_3(&world, "logs/interrupted", &contents).await;
+    let other_key = world
+        .bucket
+        .initiate_multipart_upload("logs/other")
+        .send()
+        .await
+        .unwrap()
+        .upload_id;
+    world
+        .bucket
+        .initiate_multipart_upload("elsewhere/begun")
+        .send()
+        .await
+        .unwrap();
+    let completed = world
+        .bucket
+        .upload("logs/completed", data(2 * MIB, 16))
+        .part_size(MIB as u64)
+        .send()
+        .await
+        .unwrap()
+        .upload_id
+        .expect("a multipart upload");
+
+    // one upload a page, so the listing has to follow the markers
+    let (bucket, transport) = counted_bucket(&world);
+    let uploads: Vec<_> = bucket
+        .list_multipart_uploads()
+        .prefix("logs/")
+        .max_uploads(1)
+        .uploads()
+        .try_collect()
+        .await
+        .unwrap();
+    let listed: Vec<(&str, &str)> = uploads
+        .iter()
+        .map(|u| (u.key.as_str(), u.upload_id.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("logs/interrupted", interrupted.as_str()),
+            ("logs/other", other_key.as_str())
+        ]
+    );
+    assert!(uploads.iter().all(|u| u.upload_id != completed));
+    assert!(uploads.iter().all(|u| !u.initiated.is_empty()));
+    assert_eq!(uploads[0].storage_class.as_deref(), Some("STANDARD"));
+    assert_eq!(transport.sent(), 2, "one page per upload");
+
+    // what the listing gives is enough to finish the upload
+    let file = TempFile::new("listed", &contents);
+    world
+        .bucket
+        .upload_file(&uploads[0].key, &file.0)
+        .part_size(MIB as u64)
+        .resume_from_server(&uploads[0].upload_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(stored(&world.bucket, "logs/interrupted").await == contents);
+    let left: Vec<_> = world
+        .bucket
+        .list_multipart_uploads()
+        .prefix("logs/")
+        .uploads()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1, "the completed upload is no longer listed");
+    assert_eq!(left[0].upload_id, other_key);
+}

@@ -17,7 +17,9 @@
 //!   truncated download is never returned as success.
 //! - Large uploads: [`Bucket::upload_file`] sends one PUT Object or a concurrent multipart
 //!   upload read part by part from the file; a failure ([`UploadFailure`]) carries the upload
-//!   id and the parts done, for [`Upload::resume`].
+//!   id and the parts done, for [`Upload::resume`]; a process that lost it finds the upload
+//!   with [`Bucket::list_multipart_uploads`] and continues it with
+//!   [`Upload::resume_from_server`], which checks the parts COS lists against the data's MD5.
 //! - Transport: any [`transport::Transport`]; [`transport::reqwest::ReqwestTransport`]
 //!   by default (feature `reqwest`).
 //!

@@ -64,6 +64,9 @@ const DEFAULT_CONCURRENCY: usize = 4;
 /// [`resume`](Self::resume) the upload id and parts of the failure. Each part given is
 /// checked against the data before it is skipped: its size must match the plan, and its
 /// data is read and hashed again; a part whose CRC-64 no longer matches is uploaded again.
+/// A process that no longer has the failure (it crashed or was restarted) passes
+/// [`resume_from_server`](Self::resume_from_server) the upload id alone (found with
+/// [`Bucket::list_multipart_uploads`]): the parts are then learnt from COS's List Parts.
 ///
 /// # Example
 ///
