@@ -34,32 +34,48 @@ async fn main() -> Outcome {
             let bucket = client.bucket(&bucket)?;
             tour(&client, &bucket, "cos-rust-sdk-tour/", None).await
         }
-        None => {
-            println!(
-                "== embedded emulator (set TENCENTCLOUD_SECRET_ID/_KEY, COS_BUCKET and COS_REGION to use COS)"
-            );
-            let emulator = cos_emulator::Emulator::start(cos_emulator::Config::new(
-                "AKIDtour",
-                "tour-secret-key",
-            ))
+        None => on_emulator().await,
+    }
+}
+
+/// The tour against an emulator started in this process.
+async fn on_emulator() -> Outcome {
+    println!(
+        "== embedded emulator (set TENCENTCLOUD_SECRET_ID/_KEY, COS_BUCKET and COS_REGION to use COS)"
+    );
+    let emulator =
+        cos_emulator::Emulator::start(cos_emulator::Config::new("AKIDtour", "tour-secret-key"))
             .await?;
-            println!("   listening on {}", emulator.endpoint());
-            let client = Client::builder()
-                .endpoint(emulator.endpoint())
-                .region(emulator.region())
-                .credentials(Credentials::new("AKIDtour", "tour-secret-key"))
-                .build()?;
-            let bucket = client.bucket(&format!("tour-{}", emulator.appid()))?;
-            println!("\n-- create bucket {}", bucket.name());
-            bucket.create().await?;
-            println!("   exists: {}", bucket.exists().await?);
-            tour(&client, &bucket, "", Some(&emulator)).await?;
-            println!("\n-- delete bucket");
-            bucket.delete().await?;
-            println!("   exists: {}", bucket.exists().await?);
-            emulator.shutdown().await;
-            Ok(())
-        }
+    println!("   listening on {}", emulator.endpoint());
+    let client = Client::builder()
+        .endpoint(emulator.endpoint())
+        .region(emulator.region())
+        .credentials(Credentials::new("AKIDtour", "tour-secret-key"))
+        .build()?;
+    let bucket = client.bucket(&format!("tour-{}", emulator.appid()))?;
+    println!("\n-- create bucket {}", bucket.name());
+    bucket.create().await?;
+    println!("   exists: {}", bucket.exists().await?);
+    tour(&client, &bucket, "", Some(&emulator)).await?;
+    println!("\n-- delete bucket");
+    bucket.delete().await?;
+    let exists = bucket.exists().await?;
+    println!("   exists: {exists}");
+    emulator.shutdown().await;
+    if exists {
+        return Err("the tour left its bucket behind".into());
+    }
+    Ok(())
+}
+
+// `cargo test` runs the README's main job too (the example is built with `test = true`).
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_tour_runs_to_the_end_on_the_emulator() {
+        super::on_emulator()
+            .await
+            .unwrap_or_else(|error| panic!("the tour failed: {error}"));
     }
 }
 
@@ -260,6 +276,7 @@ async fn tour(
         "images/cat.jpg",
         "top.txt",
         "data/blob.bin",
+        "data/big.bin",
     ];
     let result = bucket.delete_objects(names.iter().map(|n| key(n))).await?;
     println!(
