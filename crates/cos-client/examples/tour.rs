@@ -68,17 +68,6 @@ async fn on_emulator() -> Outcome {
     Ok(())
 }
 
-// `cargo test` runs the README's main job too (the example is built with `test = true`).
-#[cfg(test)]
-mod tests {
-    #[tokio::test]
-    async fn the_tour_runs_to_the_end_on_the_emulator() {
-        super::on_emulator()
-            .await
-            .unwrap_or_else(|error| panic!("the tour failed: {error}"));
-    }
-}
-
 async fn tour(
     client: &Client,
     bucket: &cos_client::Bucket,
@@ -298,4 +287,15 @@ async fn tour(
     let _ = std::fs::remove_file(&downloaded);
     let _ = client;
     Ok(())
+}
+
+// `cargo test` runs the README's main job too (the example is built with `test = true`).
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_tour_runs_to_the_end_on_the_emulator() {
+        super::on_emulator()
+            .await
+            .unwrap_or_else(|error| panic!("the tour failed: {error}"));
+    }
 }
