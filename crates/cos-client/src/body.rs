@@ -111,7 +111,10 @@ impl PutBody {
     /// `len` bytes of this body from byte `offset`, as a body of its own; `None` for a
     /// one-shot stream, which cannot be cut into parts that are each replayable.
     pub(crate) fn slice(&self, offset: u64, len: u64) -> Option<PutBody> {
-        debug_assert!(offset + len <= self.len(), "a slice within the body");
+        debug_assert!(
+            offset.saturating_add(len) <= self.len(),
+            "a slice within the body"
+        );
         match &self.source {
             Source::Bytes { bytes, .. } => {
                 let start = usize::try_from(offset).ok()?;
@@ -122,7 +125,11 @@ impl PutBody {
                 path,
                 offset: start,
                 ..
-            } => Some(PutBody::file_range(path.clone(), start + offset, len)),
+            } => Some(PutBody::file_range(
+                path.clone(),
+                start.saturating_add(offset),
+                len,
+            )),
             Source::Stream { .. } => None,
         }
     }
@@ -178,6 +185,12 @@ impl PutBody {
                 }))
             }
             Source::File { path, offset, len } => {
+                if offset.checked_add(*len).is_none() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("{len} bytes from offset {offset} lie beyond any file"),
+                    ));
+                }
                 let mut file = tokio::fs::File::open(path).await?;
                 if *offset > 0 {
                     file.seek(io::SeekFrom::Start(*offset)).await?;
@@ -312,6 +325,11 @@ impl Stream for HashingStream {
                             this.expected
                         ),
                     ))));
+                }
+                if this.hasher.len() == this.expected {
+                    // Recorded now, not at the end of the stream: an HTTP/1.1 sender stops
+                    // polling once Content-Length bytes are out, so the end may never be seen.
+                    let _ = this.slot.0.set(this.hasher.finish());
                 }
                 Poll::Ready(Some(Ok(chunk)))
             }
