@@ -344,12 +344,25 @@ impl ListMultipartUploadsPage {
     /// The (key marker, upload id marker) of the next page: `NextKeyMarker` and
     /// `NextUploadIdMarker`, else the last upload's key and id; `None` when the page is not
     /// truncated, or truncated with nothing to continue from.
+    ///
+    /// A `NextKeyMarker` without `NextUploadIdMarker` is completed with the last upload's id
+    /// when that upload has the marker's key: a key marker alone would make COS start after
+    /// every upload of that key, skipping those of the key not listed yet.
     pub fn continuation(&self) -> Option<(String, Option<String>)> {
         if !self.is_truncated {
             return None;
         }
         if let Some(key) = self.next_key_marker.as_ref().filter(|m| !m.is_empty()) {
-            let upload_id = self.next_upload_id_marker.clone().filter(|m| !m.is_empty());
+            let upload_id = self
+                .next_upload_id_marker
+                .clone()
+                .filter(|m| !m.is_empty())
+                .or_else(|| {
+                    self.uploads
+                        .last()
+                        .filter(|last| last.key == *key)
+                        .map(|last| last.upload_id.clone())
+                });
             return Some((key.clone(), upload_id));
         }
         self.uploads
@@ -425,4 +438,55 @@ pub(crate) fn combined_crc64(parts: &[CompletedPart]) -> Option<u64> {
         crc = crate::crc64::crc64_combine(crc, part.crc64?, part.size?);
     }
     Some(crc)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use futures::TryStreamExt;
+
+    use crate::transport::scripted::{ScriptedResponse, ScriptedTransport};
+    use crate::{Client, Credentials};
+
+    #[tokio::test]
+    async fn a_key_marker_without_an_upload_id_marker_continues_after_the_last_upload_of_the_key() {
+        let transport = Arc::new(ScriptedTransport::new());
+        // the page ends inside the uploads of key `k`; the next page holds its third upload
+        transport.push(ScriptedResponse::status(200).body(
+            "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>true</IsTruncated>\
+             <NextKeyMarker>k</NextKeyMarker><NextUploadIdMarker></NextUploadIdMarker>\
+             <Upload><Key>k</Key><UploadId>u1</UploadId><Initiated>x</Initiated></Upload>\
+             <Upload><Key>k</Key><UploadId>u2</UploadId><Initiated>x</Initiated></Upload>\
+             </ListMultipartUploadsResult>",
+        ));
+        transport.push(ScriptedResponse::status(200).body(
+            "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>false</IsTruncated>\
+             <Upload><Key>k</Key><UploadId>u3</UploadId><Initiated>x</Initiated></Upload>\
+             </ListMultipartUploadsResult>",
+        ));
+        let bucket = Client::builder()
+            .endpoint("http://127.0.0.1:9")
+            .credentials(Credentials::new("AKIDtest", "secret"))
+            .transport(transport.clone())
+            .build()
+            .unwrap()
+            .bucket("examplebucket-1250000000")
+            .unwrap();
+        let uploads: Vec<_> = bucket
+            .list_multipart_uploads()
+            .uploads()
+            .try_collect()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = uploads.iter().map(|u| u.upload_id.as_str()).collect();
+        assert_eq!(ids, ["u1", "u2", "u3"]);
+        let requests = transport.requests();
+        assert_eq!(requests.len(), 2);
+        let second = requests[1].uri.query().unwrap();
+        assert!(
+            second.contains("key-marker=k") && second.contains("upload-id-marker=u2"),
+            "{second}"
+        );
+    }
 }

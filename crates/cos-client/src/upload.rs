@@ -59,11 +59,22 @@ const DEFAULT_CONCURRENCY: usize = 4;
 /// - A transient error that outlasted the retries (throttling, 5xx, a broken connection)
 ///   leaves the upload in place to be resumed: COS keeps its parts until the upload is
 ///   completed or aborted (or a lifecycle rule removes it).
+/// - When several parts fail, any error that a later attempt cannot fix decides (it is
+///   [`UploadFailure::error`]; the others are in [`UploadFailure::other_errors`]).
+/// - `NoSuchUpload` (the upload was completed, aborted or removed) is not followed by an
+///   Abort, and the failure is not resumable. When Complete answers it to a retry, an
+///   earlier attempt may have completed the upload with its answer lost: the object at the
+///   key is then read with HEAD Object, and the upload succeeds if the object has the
+///   data's size and its `x-cos-hash-crc64ecma` is the parts' combined CRC-64.
 ///
 /// To resume, build the same upload again (same data, same part size) and pass
 /// [`resume`](Self::resume) the upload id and parts of the failure. Each part given is
-/// checked against the data before it is skipped: its size must match the plan, and its
-/// data is read and hashed again; a part whose CRC-64 no longer matches is uploaded again.
+/// checked against the data before it is skipped: its size (when given) must match the
+/// plan, and its data is read and hashed again; a part whose CRC-64 no longer matches is
+/// uploaded again. A part given without a CRC-64 (as [`CompletedPart::new`] makes it) is
+/// checked by its ETag instead, which must be the MD5 of the data (hex, in quotes); one
+/// whose ETag is not an MD5 (as with server-side encryption) cannot be checked, and is
+/// uploaded again.
 /// A process that no longer has the failure (it crashed or was restarted) passes
 /// [`resume_from_server`](Self::resume_from_server) the upload id alone (found with
 /// [`Bucket::list_multipart_uploads`]): the parts are then learnt from COS's List Parts.
@@ -162,8 +173,11 @@ pub struct UploadOutput {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct UploadFailure {
-    /// The error that ended the upload (the first part failure when several failed).
+    /// The error that ended the upload. When several parts failed, the first failure that a
+    /// later attempt cannot fix, else the first failure.
     pub error: Error,
+    /// The other part failures, when several parts failed (for diagnosis).
+    pub other_errors: Vec<Error>,
     /// The multipart upload's id; `None` when it failed before one was started (invalid
     /// input, a single PUT Object, Initiate itself failing).
     pub upload_id: Option<String>,
@@ -182,6 +196,7 @@ impl UploadFailure {
     fn new(error: Error) -> Self {
         UploadFailure {
             error,
+            other_errors: Vec::new(),
             upload_id: None,
             completed: Vec::new(),
             aborted: false,
@@ -521,14 +536,14 @@ impl Upload {
         };
 
         let mut completed = done;
-        let mut failure: Option<Error> = None;
+        let mut errors: Vec<Error> = Vec::new();
         let missing: Vec<u32> = (1..=plan.part_count)
             .filter(|n| !completed.contains_key(n))
             .collect();
         let mut waiting = missing.into_iter();
         let mut in_flight = FuturesUnordered::new();
         loop {
-            while failure.is_none() && in_flight.len() < self.concurrency {
+            while errors.is_empty() && in_flight.len() < self.concurrency {
                 let Some(number) = waiting.next() else { break };
                 let (offset, len) = plan.part(number);
                 let part = body
@@ -543,19 +558,13 @@ impl Upload {
                 Ok(part) => {
                     completed.insert(part.part_number, part);
                 }
-                Err(error) => {
-                    if failure.is_none() {
-                        failure = Some(error);
-                    } else {
-                        tracing::debug!(%error, "another part failed while the upload was stopping");
-                    }
-                }
+                Err(error) => errors.push(error),
             }
         }
         drop(in_flight);
         let completed: Vec<CompletedPart> = completed.into_values().collect();
-        if let Some(error) = failure {
-            return Err(session.fail(error, completed, true).await);
+        if !errors.is_empty() {
+            return Err(session.fail_parts(errors, completed).await);
         }
 
         // The parts' CRC-64s are those of the data as read, so Complete's check of the object's
@@ -574,12 +583,37 @@ impl Upload {
                 parts: plan.part_count,
                 upload_id: Some(upload_id),
             }),
+            Err(error)
+                if error.code() == Some("NoSuchUpload") && !error.earlier_attempts().is_empty() =>
+            {
+                // An earlier attempt may have completed the upload and lost the answer: the
+                // object then holds the data, and the upload is gone for good either way.
+                match session.completed_object(plan, crc64).await {
+                    Some(etag) => Ok(UploadOutput {
+                        key: key.to_owned(),
+                        etag,
+                        crc64,
+                        size: plan.size,
+                        parts: plan.part_count,
+                        upload_id: Some(upload_id),
+                    }),
+                    None => Err(session.fail(error, Vec::new(), completed).await),
+                }
+            }
             Err(error) => {
                 // an integrity failure is found once the object is assembled: nothing left to abort
                 let assembled = error
                     .as_client()
                     .is_some_and(|c| c.kind() == ClientErrorKind::Integrity);
-                Err(session.fail(error, completed, !assembled).await)
+                if assembled {
+                    Err(UploadFailure {
+                        upload_id: Some(upload_id.clone()),
+                        completed,
+                        ..UploadFailure::new(error)
+                    })
+                } else {
+                    Err(session.fail(error, Vec::new(), completed).await)
+                }
             }
         }
     }
@@ -613,16 +647,39 @@ impl Session<'_> {
         })
     }
 
+    /// The failure of parts: the first error a later attempt cannot fix decides (it is the
+    /// failure's error, and aborts the upload), else the first error; the others are kept
+    /// in [`UploadFailure::other_errors`].
+    async fn fail_parts(
+        &self,
+        mut errors: Vec<Error>,
+        completed: Vec<CompletedPart>,
+    ) -> UploadFailure {
+        let decisive = errors.iter().position(|e| !e.is_retryable()).unwrap_or(0);
+        let error = errors.remove(decisive);
+        self.fail(error, errors, completed).await
+    }
+
     /// The failure to return, after aborting the upload when the error is final and the
-    /// policy says so.
-    async fn fail(&self, error: Error, completed: Vec<CompletedPart>, open: bool) -> UploadFailure {
+    /// policy says so. An upload COS does not know (`NoSuchUpload`) is not aborted, and is
+    /// reported gone.
+    async fn fail(
+        &self,
+        error: Error,
+        other_errors: Vec<Error>,
+        completed: Vec<CompletedPart>,
+    ) -> UploadFailure {
+        let gone = std::iter::once(&error)
+            .chain(&other_errors)
+            .any(is_no_such_upload);
         let mut failure = UploadFailure {
             upload_id: Some(self.upload_id.to_owned()),
             completed,
-            upload_open: open,
+            other_errors,
+            upload_open: !gone,
             ..UploadFailure::new(error)
         };
-        if open && self.abort_on_failure && !failure.error.is_retryable() {
+        if !gone && self.abort_on_failure && !failure.error.is_retryable() {
             match self
                 .bucket
                 .abort_multipart_upload(self.key, self.upload_id)
@@ -634,16 +691,61 @@ impl Session<'_> {
                 }
                 Err(abort_error) => {
                     tracing::warn!(%abort_error, upload_id = self.upload_id, "cannot abort the failed upload");
+                    if is_no_such_upload(&abort_error) {
+                        failure.upload_open = false;
+                    }
                     failure.abort_error = Some(abort_error);
                 }
             }
         }
         failure
     }
+
+    /// After Complete answered `NoSuchUpload` to a retry: the ETag of the object at the key
+    /// when it is the one this upload makes (HEAD Object gives the planned size and the
+    /// parts' combined CRC-64), `None` when that cannot be confirmed.
+    async fn completed_object(&self, plan: Plan, crc64: Option<u64>) -> Option<Option<String>> {
+        let Some(expected_crc) = crc64 else {
+            tracing::warn!(
+                upload_id = self.upload_id,
+                "Complete answered NoSuchUpload to a retry, and without the parts' CRC-64 the object cannot be checked"
+            );
+            return None;
+        };
+        match self.bucket.head_object(self.key).send().await {
+            Ok(meta)
+                if meta.content_length == Some(plan.size) && meta.crc64 == Some(expected_crc) =>
+            {
+                tracing::debug!(
+                    upload_id = self.upload_id,
+                    "an earlier Complete attempt completed the upload"
+                );
+                Some(meta.etag)
+            }
+            Ok(meta) => {
+                tracing::warn!(
+                    upload_id = self.upload_id,
+                    size = ?meta.content_length,
+                    crc64 = ?meta.crc64,
+                    "Complete answered NoSuchUpload to a retry, and the object at the key is not this upload's"
+                );
+                None
+            }
+            Err(head_error) => {
+                tracing::warn!(%head_error, upload_id = self.upload_id, "Complete answered NoSuchUpload to a retry, and the object cannot be checked");
+                None
+            }
+        }
+    }
+}
+
+fn is_no_such_upload(error: &Error) -> bool {
+    error.code() == Some("NoSuchUpload")
 }
 
 /// The parts of an earlier attempt that can be kept: each must have the planned size, and a
-/// CRC-64 (when given) equal to the data's now. The others are left out, to be uploaded again.
+/// CRC-64 equal to the data's now, or, given without a CRC-64, an ETag equal to the MD5 of the
+/// data now. The others are left out, to be uploaded again.
 /// Errors come with the parts as given, so that nothing the caller had is lost.
 async fn verified_parts(
     body: &PutBody,
@@ -675,28 +777,46 @@ async fn verified_parts(
         let data = body
             .slice(offset, len)
             .expect("a replayable body can be sliced");
-        let crc = match data.read_crc64().await {
-            Ok(crc) => crc,
-            Err(e) => {
-                let error = client_error_with(
-                    ClientErrorKind::Io,
-                    format!("resuming upload {upload_id}: cannot read part {number}"),
-                    e,
+        let read_error = |e| {
+            client_error_with(
+                ClientErrorKind::Io,
+                format!("resuming upload {upload_id}: cannot read part {number}"),
+                e,
+            )
+        };
+        let crc = match (part.crc64, etag_md5(&part.etag)) {
+            (Some(given), _) => match data.read_crc64().await {
+                Ok(crc) => crc.filter(|crc| *crc == given),
+                Err(e) => return Err((read_error(e), earlier)),
+            },
+            // without a CRC-64, the ETag is the only check: it must be the data's MD5
+            (None, Some(given_md5)) => match data.read_md5_and_crc64().await {
+                Ok(read) => read
+                    .filter(|(md5, _)| *md5 == given_md5)
+                    .map(|(_, crc)| crc),
+                Err(e) => return Err((read_error(e), earlier)),
+            },
+            (None, None) => {
+                tracing::debug!(
+                    part = number,
+                    etag = part.etag,
+                    "an uploaded part has no CRC-64 and its ETag is not an MD5, so it cannot be \
+                     checked against the data; uploading it again"
                 );
-                return Err((error, earlier));
+                continue;
             }
         };
-        if part.crc64.is_some() && part.crc64 != crc {
+        let Some(crc) = crc else {
             tracing::debug!(
                 part = number,
                 "the data of an uploaded part changed since; uploading it again"
             );
             continue;
-        }
+        };
         kept.insert(
             number,
             CompletedPart {
-                crc64: crc,
+                crc64: Some(crc),
                 size: Some(len),
                 ..part.clone()
             },
@@ -722,13 +842,14 @@ async fn listed_parts(
         let next = page
             .next_part_number_marker
             .or_else(|| parts.last().map(|p| p.part_number));
-        if next.is_none() || next == marker {
-            // ending here would resume from a partial listing, and looping would never end
+        // Part numbers only grow along the pages: a marker that does not (A, B, A...) would
+        // loop for ever, and ending here would resume from a partial listing.
+        if next.is_none() || next <= marker {
             return Err(client_error(
                 ClientErrorKind::Decode,
                 format!(
                     "ListParts: a truncated page of upload {upload_id} gives no part number \
-                     marker past {marker:?} to continue from"
+                     marker past {marker:?} to continue from (it gives {next:?})"
                 ),
             ));
         }
@@ -835,7 +956,198 @@ impl Bucket {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
     use super::*;
+    use crate::transport::scripted::{ScriptedResponse, ScriptedTransport};
+    use crate::{Client, Credentials, RetryPolicy};
+
+    fn scripted_bucket(transport: &Arc<ScriptedTransport>) -> Bucket {
+        Client::builder()
+            .endpoint("http://127.0.0.1:9")
+            .credentials(Credentials::new("AKIDtest", "secret"))
+            .transport(transport.clone())
+            .retry_policy(
+                RetryPolicy::default()
+                    .base_delay(Duration::from_millis(1))
+                    .max_delay(Duration::from_millis(2)),
+            )
+            .build()
+            .unwrap()
+            .bucket("examplebucket-1250000000")
+            .unwrap()
+    }
+
+    fn parts_page(truncated: bool, next_marker: u32, numbers: &[u32]) -> ScriptedResponse {
+        let parts: String = numbers
+            .iter()
+            .map(|n| {
+                format!(
+                    "<Part><PartNumber>{n}</PartNumber><ETag>\"e{n}\"</ETag><Size>1</Size>\
+                     <LastModified>x</LastModified></Part>"
+                )
+            })
+            .collect();
+        ScriptedResponse::status(200).body(format!(
+            "<ListPartsResult><Bucket>b</Bucket><Key>k</Key><UploadId>u</UploadId>\
+             <IsTruncated>{truncated}</IsTruncated>\
+             <NextPartNumberMarker>{next_marker}</NextPartNumberMarker>{parts}</ListPartsResult>"
+        ))
+    }
+
+    fn service_error(status: u16, code: &str) -> Error {
+        cos_types::ServiceError::from_response(
+            http::StatusCode::from_u16(status).unwrap(),
+            &http::HeaderMap::new(),
+            bytes::Bytes::from(format!(
+                "<Error><Code>{code}</Code><Message>m</Message></Error>"
+            )),
+        )
+        .into()
+    }
+
+    fn session<'a>(bucket: &'a Bucket, abort_on_failure: bool) -> Session<'a> {
+        Session {
+            bucket,
+            key: "k",
+            upload_id: "u",
+            abort_on_failure,
+        }
+    }
+
+    #[tokio::test]
+    async fn any_part_failure_that_cannot_be_fixed_aborts_the_upload() {
+        let transport = Arc::new(ScriptedTransport::new());
+        transport.push(ScriptedResponse::status(204)); // Abort
+        let bucket = scripted_bucket(&transport);
+        // the transient failure came first: it must not decide
+        let errors = vec![
+            service_error(503, "ServiceUnavailable"),
+            service_error(403, "AccessDenied"),
+            service_error(500, "InternalError"),
+        ];
+        let failure = session(&bucket, true).fail_parts(errors, Vec::new()).await;
+        assert_eq!(failure.error.code(), Some("AccessDenied"));
+        let others: Vec<_> = failure.other_errors.iter().map(|e| e.code()).collect();
+        assert_eq!(others, [Some("ServiceUnavailable"), Some("InternalError")]);
+        assert!(failure.aborted, "{failure}");
+        assert!(!failure.is_resumable());
+        let requests = transport.requests();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].method, Method::DELETE);
+
+        // kept on request, and then resumable
+        let transport = Arc::new(ScriptedTransport::new());
+        let bucket = scripted_bucket(&transport);
+        let errors = vec![
+            service_error(503, "ServiceUnavailable"),
+            service_error(403, "AccessDenied"),
+        ];
+        let failure = session(&bucket, false).fail_parts(errors, Vec::new()).await;
+        assert_eq!(failure.error.code(), Some("AccessDenied"));
+        assert!(!failure.aborted && failure.is_resumable(), "{failure}");
+        assert!(transport.requests().is_empty());
+    }
+
+    /// A two-part upload of `data` whose Complete is performed but its answer lost: the
+    /// retry answers `NoSuchUpload`; then HEAD Object answers `head`.
+    async fn upload_whose_complete_answer_is_lost(
+        data: &[u8],
+        head: ScriptedResponse,
+    ) -> (Arc<ScriptedTransport>, Result<UploadOutput, UploadFailure>) {
+        let transport = Arc::new(ScriptedTransport::new());
+        transport.push(ScriptedResponse::status(200).body(
+            "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>\
+             <UploadId>u</UploadId></InitiateMultipartUploadResult>",
+        ));
+        let part_size = MIB as usize;
+        for (number, part) in data.chunks(part_size).enumerate() {
+            transport.push(
+                ScriptedResponse::status(200)
+                    .header("etag", &format!("\"etag{}\"", number + 1))
+                    .header("x-cos-hash-crc64ecma", &crate::crc64(part).to_string()),
+            );
+        }
+        transport.push(ScriptedResponse::error(
+            crate::transport::TransportError::timeout("the answer never came"),
+        ));
+        transport.push(
+            ScriptedResponse::status(404)
+                .body("<Error><Code>NoSuchUpload</Code><Message>gone</Message></Error>"),
+        );
+        transport.push(head);
+        let result = scripted_bucket(&transport)
+            .upload("k", data.to_vec())
+            .part_size(MIB)
+            .concurrency(1)
+            .send()
+            .await;
+        (transport, result)
+    }
+
+    #[tokio::test]
+    async fn complete_answering_no_such_upload_to_a_retry_succeeds_when_the_object_matches() {
+        let data: Vec<u8> = (0..MIB + 5).map(|i| (i % 251) as u8).collect();
+        let head = ScriptedResponse::status(200)
+            .header("content-length", &data.len().to_string())
+            .header("etag", "\"whole-etag\"")
+            .header("x-cos-hash-crc64ecma", &crate::crc64(&data).to_string());
+        let (transport, result) = upload_whose_complete_answer_is_lost(&data, head).await;
+        let output = result.unwrap();
+        assert_eq!(output.etag.as_deref(), Some("\"whole-etag\""));
+        assert_eq!(output.crc64, Some(crate::crc64(&data)));
+        assert_eq!(output.size, data.len() as u64);
+        let methods: Vec<Method> = transport.requests().into_iter().map(|r| r.method).collect();
+        assert_eq!(
+            methods,
+            [
+                Method::POST,
+                Method::PUT,
+                Method::PUT,
+                Method::POST,
+                Method::POST,
+                Method::HEAD
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn complete_answering_no_such_upload_to_a_retry_fails_when_the_object_differs() {
+        let data: Vec<u8> = (0..MIB + 5).map(|i| (i % 251) as u8).collect();
+        let head = ScriptedResponse::status(200)
+            .header("content-length", &data.len().to_string())
+            .header(
+                "x-cos-hash-crc64ecma",
+                &(crate::crc64(&data) ^ 1).to_string(),
+            );
+        let (transport, result) = upload_whose_complete_answer_is_lost(&data, head).await;
+        let failure = result.unwrap_err();
+        assert_eq!(failure.error.code(), Some("NoSuchUpload"));
+        assert!(!failure.is_resumable() && !failure.aborted, "{failure}");
+        let requests = transport.requests();
+        assert_eq!(requests.len(), 6, "no Abort after the HEAD");
+        assert_eq!(requests[5].method, Method::HEAD);
+    }
+
+    #[tokio::test]
+    async fn a_part_listing_whose_marker_goes_back_is_an_error_not_a_loop() {
+        let transport = Arc::new(ScriptedTransport::new());
+        // markers 2, then 1: fetching on would ask for page 2 again, then 1, for ever
+        for _ in 0..3 {
+            transport.push(parts_page(true, 2, &[1, 2]));
+            transport.push(parts_page(true, 1, &[1]));
+        }
+        let bucket = scripted_bucket(&transport);
+        let error = listed_parts(&bucket, "k", "u").await.unwrap_err();
+        assert_eq!(
+            error.as_client().map(|c| c.kind()),
+            Some(ClientErrorKind::Decode),
+            "{error}"
+        );
+        assert!(error.to_string().contains("part number marker"), "{error}");
+        assert_eq!(transport.requests().len(), 2);
+    }
 
     #[test]
     fn default_part_size_doubles_until_the_object_fits() {
