@@ -138,6 +138,8 @@ impl Answer {
 struct Failure {
     error: Error,
     server_date: Option<SystemTime>,
+    /// The answer carried `x-cos-request-id`: COS itself answered, not something between.
+    cos_answered: bool,
 }
 
 impl From<Error> for Failure {
@@ -145,9 +147,24 @@ impl From<Error> for Failure {
         Failure {
             error,
             server_date: None,
+            cos_answered: false,
         }
     }
 }
+
+/// Which of COS's domains a request for a bucket goes to, when no endpoint is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Domain {
+    /// `<bucket>.cos.<region>.myqcloud.com`.
+    Default,
+    /// `<bucket>.cos.<region>.tencentcos.cn`, used only with
+    /// [`ClientBuilder::switch_to_backup_domain`].
+    Backup,
+}
+
+/// The region whose "domain" is global acceleration (`cos.accelerate.myqcloud.com`),
+/// which has no backup domain.
+const ACCELERATE_REGION: &str = "accelerate";
 
 /// The largest clock correction taken from a server (about ten years, in seconds).
 const MAX_CLOCK_OFFSET: i64 = 10 * 366 * 24 * 60 * 60;
@@ -220,6 +237,16 @@ impl Client {
         bucket: Option<&BucketName>,
         key: Option<&ObjectKey>,
     ) -> (String, String, String) {
+        self.locate_on(bucket, key, Domain::Default)
+    }
+
+    /// [`locate`](Self::locate) on `domain`, which only changes default-domain bucket URLs.
+    fn locate_on(
+        &self,
+        bucket: Option<&BucketName>,
+        key: Option<&ObjectKey>,
+        domain: Domain,
+    ) -> (String, String, String) {
         let config = &self.inner.config;
         let scheme = config.endpoint.scheme.clone();
         let key_path = key
@@ -241,11 +268,11 @@ impl Client {
                     .as_ref()
                     .map(|r| r.as_ref().to_owned())
                     .unwrap_or_default();
-                (
-                    scheme,
-                    format!("{bucket}.cos.{region}.myqcloud.com"),
-                    key_path,
-                )
+                let suffix = match domain {
+                    Domain::Default => "myqcloud.com",
+                    Domain::Backup => "tencentcos.cn",
+                };
+                (scheme, format!("{bucket}.cos.{region}.{suffix}"), key_path)
             }
             (Some(authority), Addressing::PathStyle) => {
                 let path = match key {
@@ -259,13 +286,27 @@ impl Client {
         }
     }
 
+    /// Whether `op` may move to the backup domain: switching is on and its URL is a
+    /// bucket's on COS's default domain (no custom endpoint, not global acceleration).
+    fn has_backup_domain(&self, op: &Operation) -> bool {
+        let config = &self.inner.config;
+        config.switch_to_backup_domain
+            && config.endpoint.authority.is_none()
+            && op.bucket.is_some()
+            && config
+                .region
+                .as_ref()
+                .is_some_and(|region| region.as_ref() != ACCELERATE_REGION)
+    }
+
     fn build_request(
         &self,
         op: &Operation,
         body: crate::transport::Body,
         retry: bool,
+        domain: Domain,
     ) -> Result<http::Request<crate::transport::Body>> {
-        let (scheme, authority, path) = self.locate(op.bucket.as_ref(), op.key.as_ref());
+        let (scheme, authority, path) = self.locate_on(op.bucket.as_ref(), op.key.as_ref(), domain);
         let mut uri = format!("{scheme}://{authority}{path}");
         if !op.query.is_empty() {
             uri.push('?');
@@ -355,6 +396,8 @@ impl Client {
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut skew_corrected = false;
+        let has_backup_domain = self.has_backup_domain(op);
+        let mut domain = Domain::Default;
         loop {
             attempt += 1;
             let span = tracing::debug_span!(
@@ -363,11 +406,35 @@ impl Client {
                 request_id = tracing::field::Empty,
                 status = tracing::field::Empty
             );
-            let failure = match self.attempt(op, sink, attempt > 1).instrument(span).await {
+            let failure = match self
+                .attempt(op, sink, attempt > 1, domain)
+                .instrument(span)
+                .await
+            {
                 Ok(answer) => return Ok(answer),
                 Err(failure) => failure,
             };
             let error = failure.error;
+            // Something other than COS answered on the default domain (no request id).
+            let may_switch =
+                has_backup_domain && domain == Domain::Default && !failure.cos_answered;
+            if may_switch
+                && error
+                    .status()
+                    .is_some_and(|status| is_redirect(status.as_u16()))
+            {
+                if !op.replayable() {
+                    tracing::debug!(%error, "not moved to the backup domain: the body is a one-shot stream");
+                    return Err(not_replayable(op.name, error));
+                }
+                tracing::warn!(%error, "a redirect not from COS: moving to the backup domain");
+                domain = Domain::Backup;
+                // a move, not a retry of a transient failure: no backoff, and the attempt
+                // it cost is given back
+                attempt -= 1;
+                earlier_attempts.push(error);
+                continue;
+            }
             let skewed = error
                 .as_service()
                 .is_some_and(|s| s.code() == "RequestTimeTooSkewed");
@@ -420,6 +487,10 @@ impl Client {
                 tracing::debug!(%error, "giving up: the retry time budget is spent");
                 return Err(error);
             }
+            if may_switch && attempt + 1 == policy.attempts() {
+                tracing::warn!(%error, "no answer from COS: the last attempt goes to the backup domain");
+                domain = Domain::Backup;
+            }
             tracing::debug!(%error, ?delay, attempt, "retrying");
             earlier_attempts.push(error);
             tokio::time::sleep(delay).await;
@@ -431,6 +502,7 @@ impl Client {
         op: &Operation,
         sink: &Sink<'_>,
         retry: bool,
+        domain: Domain,
     ) -> Result<Answer, Failure> {
         let credentials = self.inner.credentials.provide_credentials().await?;
         let opened = match &op.body {
@@ -461,7 +533,8 @@ impl Client {
             Some(opened) => (opened.body, Some(opened.crc)),
             None => (crate::transport::Body::empty(), None),
         };
-        let mut request = self.build_request(op, body, retry)?;
+        // Host is signed, so a request moved to the backup domain is signed for it here.
+        let mut request = self.build_request(op, body, retry, domain)?;
         let key_time =
             cos_sign::KeyTime::starting_at(self.now(), self.inner.config.signature_validity);
         cos_sign::try_sign(
@@ -491,6 +564,12 @@ impl Client {
         }
         let server_date =
             header_str(&parts.headers, "date").and_then(|d| httpdate::parse_http_date(d).ok());
+        let cos_answered = parts.headers.contains_key("x-cos-request-id");
+        let failed = |error: Error| Failure {
+            error,
+            server_date,
+            cos_answered,
+        };
         let stall = self.inner.config.read_stall_timeout;
 
         if !parts.status.is_success() {
@@ -500,15 +579,12 @@ impl Client {
             } else {
                 ServiceError::from_response(parts.status, &parts.headers, raw)
             };
-            return Err(Failure {
-                error: error.into(),
-                server_date,
-            });
+            return Err(failed(error.into()));
         }
 
         let sent_crc = upload_crc.and_then(|slot| slot.get());
         if op.verify_upload && self.inner.config.verify_crc64 {
-            check_upload_crc(op.name, &parts.headers, sent_crc)?;
+            check_upload_crc(op.name, &parts.headers, sent_crc).map_err(failed)?;
         }
 
         let check = if op.download {
@@ -525,18 +601,19 @@ impl Client {
                 let announced_len = header_str(&parts.headers, "content-length")
                     .and_then(|value| value.parse().ok())
                     .filter(|_| op.method != Method::HEAD);
-                let bytes = read_all(op.name, &mut body, stall, announced_len, check).await?;
+                let bytes = read_all(op.name, &mut body, stall, announced_len, check)
+                    .await
+                    .map_err(failed)?;
                 if op.error_root_on_success && xml::is_error_document(&bytes) {
                     let error = ServiceError::from_response(parts.status, &parts.headers, bytes);
-                    return Err(Failure {
-                        error: error.into(),
-                        server_date,
-                    });
+                    return Err(failed(error.into()));
                 }
                 Payload::Bytes(bytes)
             }
             Sink::File(destination) => {
-                write_file(op.name, &mut body, stall, check, destination).await?;
+                write_file(op.name, &mut body, stall, check, destination)
+                    .await
+                    .map_err(failed)?;
                 Payload::File
             }
         };
@@ -546,6 +623,11 @@ impl Client {
             sent_crc,
         })
     }
+}
+
+/// A redirect status. Not any 3xx: a 304 answers a conditional request, wherever from.
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
 fn not_replayable(operation: &'static str, error: Error) -> Error {

@@ -46,6 +46,7 @@ pub(crate) struct Config {
     pub(crate) user_agent: http::HeaderValue,
     pub(crate) verify_crc64: bool,
     pub(crate) signature_validity: Duration,
+    pub(crate) switch_to_backup_domain: bool,
 }
 
 /// Settings of a [`Client`]; see [`Client::builder`].
@@ -64,6 +65,7 @@ pub struct ClientBuilder {
     user_agent: String,
     verify_crc64: bool,
     signature_validity: Duration,
+    switch_to_backup_domain: bool,
 }
 
 impl Default for ClientBuilder {
@@ -82,6 +84,7 @@ impl Default for ClientBuilder {
             user_agent: concat!("cos-rust-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
             verify_crc64: true,
             signature_validity: Duration::from_secs(3600),
+            switch_to_backup_domain: false,
         }
     }
 }
@@ -179,6 +182,28 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether a request may move from COS's default domain to its backup domain,
+    /// `<bucket>.cos.<region>.tencentcos.cn`, when the default domain seems not to reach
+    /// COS (hijacked DNS, a captive portal, ...). Default `false`.
+    ///
+    /// It applies only to the URLs built from the [region](Self::region) for a bucket,
+    /// `<bucket>.cos.<region>.myqcloud.com`: never with a custom [endpoint](Self::endpoint)
+    /// (so never for a host already on `tencentcos.cn`), nor for the `accelerate` region's
+    /// global acceleration domain, nor for service-level requests. An answer counts as not
+    /// from COS when it has no `x-cos-request-id` header:
+    ///
+    /// - a redirect (301, 302, 303, 307, 308) without it moves the operation to the backup domain and sends it
+    ///   again at once (the only time a redirect is retried; it does not use up an attempt);
+    /// - a retryable failure (5xx, a transport error, ...) without it, or with no answer at
+    ///   all, sends the operation's last attempt to the backup domain.
+    ///
+    /// Once moved, the operation stays on the backup domain. Every attempt is signed for the
+    /// host it is sent to.
+    pub fn switch_to_backup_domain(mut self, enabled: bool) -> Self {
+        self.switch_to_backup_domain = enabled;
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client> {
         let region = self
@@ -236,6 +261,7 @@ impl ClientBuilder {
             user_agent,
             verify_crc64: self.verify_crc64,
             signature_validity: self.signature_validity,
+            switch_to_backup_domain: self.switch_to_backup_domain,
         };
         Ok(Client::from_inner(Inner {
             config,

@@ -878,3 +878,5 @@ async fn an_upload_listing_that_cannot_continue_is_an_error_not_a_loop() {
     assert!(error.to_string().contains("did not advance"), "{error}");
     assert_eq!(transport.requests().len(), 2);
 }
+
+mod backup_domain;
