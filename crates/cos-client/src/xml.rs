@@ -101,18 +101,7 @@ pub(crate) fn list_objects(body: &[u8]) -> Result<ListObjectsPage, XmlError> {
         .encoding_type
         .as_deref()
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("url"));
-    let decode = |value: String, element: &'static str| -> Result<String, XmlError> {
-        if !url_encoded {
-            return Ok(value);
-        }
-        percent_encoding::percent_decode_str(&value)
-            .decode_utf8()
-            .map(|v| v.into_owned())
-            .map_err(|_| XmlError::Field {
-                element,
-                problem: "is not URL-encoded UTF-8",
-            })
-    };
+    let decode = |value, element| url_decoded(url_encoded, value, element);
     let contents = document
         .contents
         .into_iter()
